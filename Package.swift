@@ -1,0 +1,25 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+let package = Package(
+    name: "swift-devops-sample",
+    products: [
+        .executable(name: "app", targets: ["AppMain"])
+    ],
+    dependencies: [],
+    targets: [
+        // The few Linux calls Swift's Glibc module does not expose (epoll, accept4, memmem).
+        .target(name: "CSystem"),
+        // A generic HTTP/1.1 server on POSIX sockets and Dispatch. Knows nothing of the app.
+        .target(name: "HTTPServer", dependencies: ["CSystem"]),
+        // The application: configuration, routes, health checks, logging. Knows nothing of sockets.
+        .target(name: "AppCore", dependencies: ["HTTPServer"]),
+        // The `app` command: reads the environment, builds the app, runs it.
+        .executableTarget(name: "AppMain", dependencies: ["AppCore", "HTTPServer"]),
+        .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer"]),
+        .testTarget(name: "AppCoreTests", dependencies: ["AppCore", "HTTPServer"]),
+        // Runs the built `app` binary as a child process; depends on it only so that it is built first.
+        .testTarget(name: "AppMainTests", dependencies: ["AppMain"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

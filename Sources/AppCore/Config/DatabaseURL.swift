@@ -1,0 +1,57 @@
+import HTTPServer
+
+/// Where the app keeps its data, parsed from `DATABASE_URL`.
+public enum DatabaseURL: Sendable, Equatable, CustomStringConvertible {
+    case sqliteMemory
+    /// A file path, absolute (`sqlite:////data/app.db`) or relative to the working directory (`sqlite:///app.db`).
+    case sqliteFile(path: String)
+    case postgres(PostgresURL)
+
+    public static let accepted =
+        "sqlite:///:memory:, sqlite:///relative.db, sqlite:////absolute/path.db, "
+        + "or postgresql://user:password@host:port/dbname"
+
+    init(parsing text: String) throws(ConfigError) {
+        let reject = { (reason: String) in
+            ConfigError(
+                "DATABASE_URL", hiddenValue: "\"\(DatabaseURL.redact(text).escapedForDisplay)\" (\(reason))",
+                accepted: DatabaseURL.accepted)
+        }
+        if text == "sqlite:///:memory:" {
+            self = .sqliteMemory
+        } else if text.hasPrefix("sqlite:///") {
+            let path = String(text.dropFirst("sqlite:///".count))
+            guard !path.isEmpty, path != "/", !path.contains("\0") else { throw reject("no file path") }
+            self = .sqliteFile(path: path)
+        } else if text.hasPrefix("postgresql://") || text.hasPrefix("postgres://") {
+            do {
+                self = .postgres(try PostgresURL(parsing: text))
+            } catch {
+                throw reject(error.reason)
+            }
+        } else {
+            throw reject("unknown scheme")
+        }
+    }
+
+    /// The URL as it may be logged: never with its password.
+    public var description: String {
+        switch self {
+        case .sqliteMemory: "sqlite:///:memory:"
+        case .sqliteFile(let path): "sqlite:///\(path)"
+        case .postgres(let url): url.redacted
+        }
+    }
+
+    /// Masks the password of any URL-shaped text, even one that failed to parse.
+    static func redact(_ text: String) -> String {
+        guard let schemeEnd = text.firstRange(of: "://") else { return text }
+        let afterScheme = text[schemeEnd.upperBound...]
+        let authorityEnd = afterScheme.firstIndex(where: { $0 == "/" || $0 == "?" }) ?? afterScheme.endIndex
+        let authority = afterScheme[..<authorityEnd]
+        guard let at = authority.lastIndex(of: "@"), let colon = authority[..<at].firstIndex(of: ":") else {
+            return text
+        }
+        return String(text[..<authority.index(after: colon)]) + "***" + String(text[at...])
+    }
+}

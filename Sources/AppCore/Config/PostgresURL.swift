@@ -1,0 +1,124 @@
+import HTTPServer
+
+/// `postgresql://user:password@host:port/dbname?option=value`, with user, password and database percent-decoded.
+public struct PostgresURL: Sendable, Equatable {
+    public var user: String
+    public var password: String?
+    public var host: String
+    public var port: Int
+    public var database: String
+    public var connectTimeoutSeconds: Int
+    public var poolSize: Int
+
+    struct Invalid: Error {
+        let reason: String
+    }
+
+    /// sslmode values that allow a plain-text connection; anything stronger needs TLS, which this build lacks.
+    static let plainTextSSLModes: Set<String> = ["disable", "allow", "prefer"]
+
+    init(parsing text: String) throws(Invalid) {
+        guard let schemeEnd = text.firstRange(of: "://") else { throw Invalid(reason: "no scheme") }
+        var rest = Substring(text[schemeEnd.upperBound...])
+        var query: Substring = ""
+        if let questionMark = rest.firstIndex(of: "?") {
+            query = rest[rest.index(after: questionMark)...]
+            rest = rest[..<questionMark]
+        }
+        var authority = rest
+        var path: Substring = ""
+        if let slash = rest.firstIndex(of: "/") {
+            authority = rest[..<slash]
+            path = rest[rest.index(after: slash)...]
+        }
+        var hostPort = authority
+        user = "postgres"
+        if let at = authority.lastIndex(of: "@") {
+            let userInfo = authority[..<at]
+            hostPort = authority[authority.index(after: at)...]
+            let parts = userInfo.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false)
+            user = try Self.decode(parts[0], "user name")
+            password = parts.count > 1 ? try Self.decode(parts[1], "password") : nil
+            if user.isEmpty { throw Invalid(reason: "empty user name") }
+        }
+        (host, port) = try Self.splitHostPort(hostPort)
+        database = path.isEmpty ? user : try Self.decode(path, "database name")
+        connectTimeoutSeconds = 5
+        poolSize = 4
+        try applyOptions(query)
+    }
+
+    private mutating func applyOptions(_ query: Substring) throws(Invalid) {
+        for pair in query.split(separator: "&") {
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            let name = String(parts[0])
+            let value = parts.count > 1 ? String(parts[1]) : ""
+            switch name {
+            case "sslmode":
+                guard Self.plainTextSSLModes.contains(value) else {
+                    throw Invalid(
+                        reason: "sslmode=\(value) needs TLS, which this build does not support; use sslmode=disable")
+                }
+            case "connect_timeout":
+                connectTimeoutSeconds = try Self.integer(value, in: 1...300, name)
+            case "pool_size":
+                poolSize = try Self.integer(value, in: 1...64, name)
+            case "application_name":
+                continue
+            default:
+                throw Invalid(reason: "unknown option \(name)")
+            }
+        }
+    }
+
+    private static func integer(_ value: String, in range: ClosedRange<Int>, _ name: String) throws(Invalid) -> Int {
+        guard let number = Int(value), range.contains(number) else {
+            throw Invalid(reason: "\(name) must be \(range.lowerBound) to \(range.upperBound)")
+        }
+        return number
+    }
+
+    private static func splitHostPort(_ text: Substring) throws(Invalid) -> (String, Int) {
+        var host = text
+        var portText: Substring?
+        if text.hasPrefix("[") {
+            guard let close = text.firstIndex(of: "]") else { throw Invalid(reason: "unclosed [ in host") }
+            host = text[text.index(after: text.startIndex)..<close]
+            let after = text[text.index(after: close)...]
+            if after.hasPrefix(":") {
+                portText = after.dropFirst()
+            } else if !after.isEmpty {
+                throw Invalid(reason: "unexpected text after host")
+            }
+        } else if let colon = text.lastIndex(of: ":") {
+            host = text[..<colon]
+            portText = text[text.index(after: colon)...]
+        }
+        guard !host.isEmpty else { throw Invalid(reason: "no host") }
+        guard host.allSatisfy({ $0.isLetter || $0.isNumber || "-._:%".contains($0) }) else {
+            throw Invalid(reason: "invalid host")
+        }
+        guard let portText else { return (String(host), 5432) }
+        guard let port = Int(portText), (1...65535).contains(port) else {
+            throw Invalid(reason: "port must be 1 to 65535")
+        }
+        return (String(host), port)
+    }
+
+    private static func decode(_ text: Substring, _ what: String) throws(Invalid) -> String {
+        guard let decoded = percentDecode(String(text)) else { throw Invalid(reason: "bad percent-escape in \(what)") }
+        return decoded
+    }
+
+    /// `postgresql://user:***@host:port/db`: what logs and error messages show.
+    public var redacted: String {
+        let credentials = password == nil ? user : "\(user):***"
+        let hostText = host.contains(":") ? "[\(host)]" : host
+        return "postgresql://\(credentials)@\(hostText):\(port)/\(database)"
+    }
+}
+
+/// Decodes %XX escapes in a URL component; nil when an escape is malformed or the result is not UTF-8.
+func percentDecode(_ text: String) -> String? {
+    percentDecoded(Array(text.utf8)).flatMap { String(validating: $0, as: UTF8.self) }
+}

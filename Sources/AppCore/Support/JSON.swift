@@ -1,0 +1,35 @@
+import HTTPServer
+
+/// A JSON value whose object keys keep their order, so `"status"` always comes first in `/health`.
+public indirect enum JSON: Sendable, Equatable {
+    case string(String)
+    case integer(Int)
+    case number(Double)
+    case bool(Bool)
+    case null
+    case array([JSON])
+    case object([(String, JSON)])
+
+    /// Compact text with a space after each colon and comma: `{"status": "ok"}`.
+    public var text: String {
+        switch self {
+        case .string(let value): jsonQuoted(value)
+        case .integer(let value): String(value)
+        case .number(let value): value.isFinite ? String(value) : "null"
+        case .bool(let value): value ? "true" : "false"
+        case .null: "null"
+        case .array(let values): "[" + values.map(\.text).joined(separator: ", ") + "]"
+        case .object(let fields):
+            "{" + fields.map { "\(jsonQuoted($0.0)): \($0.1.text)" }.joined(separator: ", ") + "}"
+        }
+    }
+
+    public static func == (lhs: JSON, rhs: JSON) -> Bool { lhs.text == rhs.text }
+}
+
+extension Response {
+    public static func json(_ status: HTTPStatus = .ok, _ value: JSON, headers: HTTPHeaders = HTTPHeaders()) -> Response
+    {
+        .json(status, value.text, headers: headers)
+    }
+}

@@ -1,0 +1,65 @@
+import AppCore
+import Glibc
+
+/// The subcommands of `app`.
+enum Command: Equatable {
+    case serve
+    case healthcheck
+    case check
+    case version
+    case help
+    case unknown(String)
+
+    init(arguments: [String]) {
+        switch arguments {
+        case [], ["serve"]: self = .serve
+        case ["healthcheck"]: self = .healthcheck
+        case ["check"]: self = .check
+        case ["--version"], ["version"]: self = .version
+        case ["--help"], ["-h"], ["help"]: self = .help
+        default: self = .unknown(arguments.joined(separator: " "))
+        }
+    }
+
+    static let usage = """
+        usage: app [command]
+
+        commands:
+          serve         run the HTTP server (the default)
+          healthcheck   GET /health on this machine's server; exit 0 if it answers 200, 1 otherwise
+          check         validate the configuration from the environment; print OK (exit 0) or the error (exit 78)
+          --version     print the version
+          --help        print this help
+
+        Configuration comes only from environment variables: PORT, HOST, APP_ENV, LOG_LEVEL, DATABASE_URL,
+        SECRET_KEY, GIT_SHA, APP_VERSION, BUILD_TIME. See README.md.
+        """
+
+    static func versionLine(environment: [String: String]) -> String {
+        let version = environment["APP_VERSION"].flatMap { $0.isEmpty ? nil : $0 } ?? AppConfig.defaultVersion
+        let commit = environment["GIT_SHA"].flatMap { $0.isEmpty ? nil : " (commit \($0))" } ?? ""
+        return "\(AppRoutes.appName) \(version)\(commit)"
+    }
+}
+
+/// Exit statuses, from sysexits.h where one fits.
+enum ExitCode {
+    static let failure: Int32 = 1
+    static let usage: Int32 = 2
+    static let config: Int32 = 78
+}
+
+func printToStandardError(_ text: String) {
+    let bytes = Array((text + "\n").utf8)
+    _ = bytes.withUnsafeBytes { write(STDERR_FILENO, $0.baseAddress, $0.count) }
+}
+
+/// Loads the configuration or explains, in one line, why it cannot be used.
+func loadConfig(_ environment: [String: String]) -> AppConfig? {
+    do {
+        return try AppConfig.load(from: environment)
+    } catch {
+        printToStandardError(error.description)
+        return nil
+    }
+}

@@ -1,0 +1,36 @@
+import AppCore
+import HTTPServer
+
+/// `app healthcheck`: what the Dockerfile's HEALTHCHECK runs. Exit 0 on 200, 1 otherwise, with one line why.
+enum HealthcheckCommand {
+    static let timeout = Duration.seconds(2)
+
+    static func run(environment: [String: String]) -> Int32 {
+        guard let config = loadConfig(environment) else { return ExitCode.config }
+        guard config.port != 0 else {
+            printToStandardError("unhealthy: PORT=0 means a random port; set PORT to the server's port")
+            return ExitCode.failure
+        }
+        guard let address = probeAddress(config) else { return ExitCode.config }
+        let url = "http://\(address)/health"
+        do {
+            let (status, body) = try HTTPProbe.get("/health", from: address, timeout: timeout)
+            let summary = String(decoding: body.prefix(300), as: UTF8.self).filter { !$0.isNewline }
+            guard status == 200 else {
+                printToStandardError("unhealthy: \(url) answered \(status): \(summary)")
+                return ExitCode.failure
+            }
+            print("healthy: \(url) answered 200: \(summary)")
+            return 0
+        } catch {
+            printToStandardError("unhealthy: \(url): \(error)")
+            return ExitCode.failure
+        }
+    }
+
+    /// The server's own address, or loopback when it listens on every interface.
+    static func probeAddress(_ config: AppConfig) -> SocketAddress? {
+        guard let listen = config.listenAddress else { return nil }
+        return listen.isWildcard ? SocketAddress(host: "127.0.0.1", port: config.port) : listen
+    }
+}

@@ -1,0 +1,53 @@
+#define _GNU_SOURCE
+#include "CSystem.h"
+
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+
+int csystem_epoll_create(void) { return epoll_create1(EPOLL_CLOEXEC); }
+
+static uint32_t to_epoll(uint32_t events) {
+    uint32_t mask = 0;
+    if (events & CSYSTEM_EVENT_READ) mask |= EPOLLIN | EPOLLRDHUP;
+    if (events & CSYSTEM_EVENT_WRITE) mask |= EPOLLOUT;
+    return mask;
+}
+
+int csystem_epoll_add(int epfd, int fd, uint32_t events, int exclusive) {
+    // EPOLLEXCLUSIVE refuses EPOLLRDHUP, which only matters for connections anyway.
+    uint32_t mask = exclusive ? (to_epoll(events) & ~EPOLLRDHUP) | EPOLLEXCLUSIVE : to_epoll(events);
+    struct epoll_event event = {.events = mask, .data = {.fd = fd}};
+    return epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &event);
+}
+
+int csystem_epoll_modify(int epfd, int fd, uint32_t events) {
+    struct epoll_event event = {.events = to_epoll(events), .data = {.fd = fd}};
+    return epoll_ctl(epfd, EPOLL_CTL_MOD, fd, &event);
+}
+
+int csystem_epoll_remove(int epfd, int fd) { return epoll_ctl(epfd, EPOLL_CTL_DEL, fd, NULL); }
+
+int csystem_epoll_wait(int epfd, int32_t *fds, uint32_t *events, int capacity, int timeout_ms) {
+    struct epoll_event ready[64];
+    if (capacity > 64) capacity = 64;
+    int count = epoll_wait(epfd, ready, capacity, timeout_ms);
+    for (int i = 0; i < count; i++) {
+        uint32_t mask = 0;
+        // A half-close (RDHUP) is delivered as readable: the next read returns 0.
+        if (ready[i].events & (EPOLLIN | EPOLLRDHUP)) mask |= CSYSTEM_EVENT_READ;
+        if (ready[i].events & EPOLLOUT) mask |= CSYSTEM_EVENT_WRITE;
+        if (ready[i].events & EPOLLERR) mask |= CSYSTEM_EVENT_ERROR;
+        if (ready[i].events & EPOLLHUP) mask |= CSYSTEM_EVENT_HANGUP;
+        fds[i] = ready[i].data.fd;
+        events[i] = mask;
+    }
+    return count;
+}
+
+int csystem_accept(int listen_fd) { return accept4(listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC); }
+
+long csystem_find(const uint8_t *haystack, size_t haystack_length, const uint8_t *needle, size_t needle_length) {
+    const uint8_t *found = memmem(haystack, haystack_length, needle, needle_length);
+    return found ? (long)(found - haystack) : -1;
+}

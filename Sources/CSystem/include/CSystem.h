@@ -1,0 +1,29 @@
+#ifndef CSYSTEM_H
+#define CSYSTEM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+// Thin wrappers over Linux calls that Swift's Glibc module does not import.
+// struct epoll_event is packed on x86_64, so events are unpacked into plain arrays here.
+
+#define CSYSTEM_EVENT_READ 0x1u
+#define CSYSTEM_EVENT_WRITE 0x4u
+#define CSYSTEM_EVENT_ERROR 0x8u
+#define CSYSTEM_EVENT_HANGUP 0x10u
+
+int csystem_epoll_create(void);
+/// Adds `fd` watching `events` (CSYSTEM_EVENT_READ and/or WRITE). `exclusive` avoids waking every loop for one accept.
+int csystem_epoll_add(int epfd, int fd, uint32_t events, int exclusive);
+int csystem_epoll_modify(int epfd, int fd, uint32_t events);
+int csystem_epoll_remove(int epfd, int fd);
+/// Waits at most `timeout_ms`; fills `fds` and `events` with up to `capacity` ready descriptors.
+int csystem_epoll_wait(int epfd, int32_t *fds, uint32_t *events, int capacity, int timeout_ms);
+
+/// accept4 with SOCK_NONBLOCK | SOCK_CLOEXEC.
+int csystem_accept(int listen_fd);
+
+/// Offset of `needle` in `haystack`, or -1.
+long csystem_find(const uint8_t *haystack, size_t haystack_length, const uint8_t *needle, size_t needle_length);
+
+#endif

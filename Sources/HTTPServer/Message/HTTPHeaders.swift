@@ -1,0 +1,79 @@
+/// An ordered list of header fields. Names compare case-insensitively (RFC 9110 section 5.1).
+public struct HTTPHeaders: Sendable, Equatable, Sequence {
+    public typealias Field = (name: String, value: String)
+
+    private var fields: [Field] = []
+
+    public init() {}
+
+    public init(_ fields: [(String, String)]) {
+        self.fields = fields.map { (name: $0.0, value: $0.1) }
+    }
+
+    public var count: Int { fields.count }
+
+    /// The first value of `name`, if present.
+    public subscript(name: String) -> String? {
+        fields.first { asciiCaseInsensitiveEquals($0.name, name) }?.value
+    }
+
+    /// Every value of `name`, in order of appearance.
+    public func values(for name: String) -> [String] {
+        fields.filter { asciiCaseInsensitiveEquals($0.name, name) }.map(\.value)
+    }
+
+    public func contains(_ name: String) -> Bool {
+        fields.contains { asciiCaseInsensitiveEquals($0.name, name) }
+    }
+
+    public mutating func add(_ name: String, _ value: String) {
+        fields.append((name: name, value: value))
+    }
+
+    /// Replaces every field called `name` with one holding `value`.
+    public mutating func set(_ name: String, _ value: String) {
+        remove(name)
+        add(name, value)
+    }
+
+    public mutating func remove(_ name: String) {
+        fields.removeAll { asciiCaseInsensitiveEquals($0.name, name) }
+    }
+
+    public func makeIterator() -> IndexingIterator<[Field]> {
+        fields.makeIterator()
+    }
+
+    public static func == (lhs: HTTPHeaders, rhs: HTTPHeaders) -> Bool {
+        lhs.fields.elementsEqual(rhs.fields) { $0.name == $1.name && $0.value == $1.value }
+    }
+}
+
+/// Compares two strings byte by byte, folding ASCII letters only (header names and tokens are ASCII).
+func asciiCaseInsensitiveEquals(_ lhs: String, _ rhs: String) -> Bool {
+    lhs.utf8.elementsEqual(rhs.utf8) { asciiLowercased($0) == asciiLowercased($1) }
+}
+
+@inline(__always)
+func asciiLowercased(_ byte: UInt8) -> UInt8 {
+    (byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z")) ? byte | 0x20 : byte
+}
+
+/// Splits a comma-separated header value into trimmed, lowercased, non-empty elements.
+func commaSeparatedTokens(_ value: String) -> [String] {
+    value.split(separator: ",").compactMap { element in
+        let trimmed = element.trimmingASCIIWhitespace()
+        return trimmed.isEmpty ? nil : String(decoding: trimmed.utf8.map(asciiLowercased), as: UTF8.self)
+    }
+}
+
+extension StringProtocol {
+    func trimmingASCIIWhitespace() -> Substring {
+        let text = Substring(self)
+        let isSpace: (Character) -> Bool = { $0 == " " || $0 == "\t" }
+        guard let first = text.firstIndex(where: { !isSpace($0) }),
+            let last = text.lastIndex(where: { !isSpace($0) })
+        else { return "" }
+        return text[first...last]
+    }
+}

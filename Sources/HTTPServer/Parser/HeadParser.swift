@@ -1,0 +1,171 @@
+import CSystem
+
+/// How the body of a request is delimited (RFC 9112 section 6.3).
+enum BodyFraming: Equatable {
+    case none
+    case length(Int)
+    case chunked
+}
+
+/// A parsed request line and header section, before the body.
+struct RequestHead {
+    var request: Request
+    var framing: BodyFraming
+    var expectsContinue: Bool
+}
+
+/// Parses a complete header section: request line, fields, and the framing they announce.
+enum HeadParser {
+    /// `bytes` is the head up to and including the CRLF that ends the last field line (not the blank line).
+    static func parse(_ bytes: UnsafeBufferPointer<UInt8>, limits: HTTPLimits) throws(HTTPParseError) -> RequestHead {
+        var lines = LineSplitter(bytes: bytes)
+        guard let requestLine = lines.next() else { throw .malformedRequestLine }
+        var request = try parseRequestLine(requestLine, limits: limits)
+        var headers = HTTPHeaders()
+        while let line = lines.next() {
+            if headers.count == limits.maxHeaderCount { throw .tooManyHeaders }
+            let field = try parseField(line)
+            headers.add(field.name, field.value)
+        }
+        request.headers = headers
+        return RequestHead(
+            request: request,
+            framing: try framing(of: headers, version: request.version, limits: limits),
+            expectsContinue: try expectsContinue(headers)
+        )
+    }
+
+    static func parseRequestLine(_ line: UnsafeBufferPointer<UInt8>, limits: HTTPLimits) throws(HTTPParseError)
+        -> Request
+    {
+        guard let firstSpace = line.firstIndex(of: ByteClass.space),
+            let lastSpace = line.lastIndex(of: ByteClass.space), firstSpace < lastSpace
+        else { throw .malformedRequestLine }
+        let method = UnsafeBufferPointer(rebasing: line[..<firstSpace])
+        let target = UnsafeBufferPointer(rebasing: line[(firstSpace + 1)..<lastSpace])
+        let version = try parseVersion(UnsafeBufferPointer(rebasing: line[(lastSpace + 1)...]))
+        guard !method.isEmpty, method.allSatisfy(ByteClass.isToken) else { throw .invalidMethod }
+        if target.count > limits.maxTargetBytes { throw .targetTooLong }
+        guard !target.isEmpty, target.allSatisfy(ByteClass.isTargetCharacter) else { throw .invalidTarget }
+        let methodText = String(decoding: method, as: UTF8.self)
+        let (path, query) = try RequestTarget.split(Array(target), method: methodText)
+        return Request(
+            method: methodText, target: String(decoding: target, as: UTF8.self), path: path, query: query,
+            version: version)
+    }
+
+    private static func parseVersion(_ bytes: UnsafeBufferPointer<UInt8>) throws(HTTPParseError) -> HTTPVersion {
+        let text = Array(bytes)
+        if text == Array("HTTP/1.1".utf8) { return .http11 }
+        if text == Array("HTTP/1.0".utf8) { return .http10 }
+        let prefix = Array("HTTP/".utf8)
+        if text.count == 8, text.starts(with: prefix), ByteClass.isDigit(text[5]), text[6] == UInt8(ascii: "."),
+            ByteClass.isDigit(text[7])
+        {
+            throw .unsupportedVersion
+        }
+        throw .malformedRequestLine
+    }
+
+    private static func parseField(_ line: UnsafeBufferPointer<UInt8>) throws(HTTPParseError) -> HTTPHeaders.Field {
+        guard let first = line.first else { throw .malformedHeader }
+        if first == ByteClass.space || first == ByteClass.tab { throw .obsoleteLineFolding }
+        guard let colon = line.firstIndex(of: ByteClass.colon) else { throw .malformedHeader }
+        let name = UnsafeBufferPointer(rebasing: line[..<colon])
+        guard !name.isEmpty, name.allSatisfy(ByteClass.isToken) else { throw .invalidHeaderName }
+        var valueStart = colon + 1
+        var valueEnd = line.count
+        while valueStart < valueEnd, line[valueStart] == ByteClass.space || line[valueStart] == ByteClass.tab {
+            valueStart += 1
+        }
+        while valueEnd > valueStart, line[valueEnd - 1] == ByteClass.space || line[valueEnd - 1] == ByteClass.tab {
+            valueEnd -= 1
+        }
+        let value = UnsafeBufferPointer(rebasing: line[valueStart..<valueEnd])
+        guard value.allSatisfy(ByteClass.isFieldValue) else { throw .invalidHeaderValue }
+        return (
+            name: String(decoding: name.lazy.map(asciiLowercased), as: UTF8.self),
+            value: String(decoding: value, as: UTF8.self)
+        )
+    }
+
+    /// RFC 9112 section 6: exactly one way to find the end of the body, or the request is refused.
+    private static func framing(of headers: HTTPHeaders, version: HTTPVersion, limits: HTTPLimits)
+        throws(HTTPParseError) -> BodyFraming
+    {
+        let hosts = headers.values(for: "host")
+        if hosts.count > 1 { throw .multipleHosts }
+        if hosts.isEmpty && version == .http11 { throw .missingHost }
+
+        let transferEncodings = headers.values(for: "transfer-encoding")
+        let contentLengths = headers.values(for: "content-length")
+        if !transferEncodings.isEmpty {
+            if !contentLengths.isEmpty { throw .contentLengthWithTransferEncoding }
+            if version == .http10 { throw .transferEncodingOnHTTP10 }
+            let codings = transferEncodings.flatMap(commaSeparatedTokens)
+            if codings == ["chunked"] { return .chunked }
+            if codings.contains("chunked") { throw .invalidTransferEncoding }
+            throw .unsupportedTransferEncoding
+        }
+        guard !contentLengths.isEmpty else { return .none }
+        var length: Int?
+        for element in contentLengths.flatMap({ $0.split(separator: ",", omittingEmptySubsequences: false) }) {
+            let value = try parseContentLength(element.trimmingASCIIWhitespace())
+            if let length, length != value { throw .invalidContentLength }
+            length = value
+        }
+        guard let length else { throw .invalidContentLength }
+        if length > limits.maxBodyBytes { throw .bodyTooLarge }
+        return length == 0 ? .none : .length(length)
+    }
+
+    private static func parseContentLength(_ text: Substring) throws(HTTPParseError) -> Int {
+        guard !text.isEmpty, text.utf8.allSatisfy(ByteClass.isDigit) else { throw .invalidContentLength }
+        var value = 0
+        for digit in text.utf8 {
+            let (times10, overflow1) = value.multipliedReportingOverflow(by: 10)
+            let (sum, overflow2) = times10.addingReportingOverflow(Int(digit - UInt8(ascii: "0")))
+            if overflow1 || overflow2 { throw .invalidContentLength }
+            value = sum
+        }
+        return value
+    }
+
+    private static func expectsContinue(_ headers: HTTPHeaders) throws(HTTPParseError) -> Bool {
+        let expectations = headers.values(for: "expect").flatMap(commaSeparatedTokens)
+        if expectations.isEmpty { return false }
+        guard expectations.allSatisfy({ $0 == "100-continue" }) else { throw .unsupportedExpectation }
+        return true
+    }
+}
+
+/// Iterates over CRLF-terminated lines. The caller has already rejected bare LFs.
+struct LineSplitter {
+    let bytes: UnsafeBufferPointer<UInt8>
+    private var position = 0
+
+    init(bytes: UnsafeBufferPointer<UInt8>) { self.bytes = bytes }
+
+    mutating func next() -> UnsafeBufferPointer<UInt8>? {
+        guard position < bytes.count else { return nil }
+        let rest = UnsafeBufferPointer(rebasing: bytes[position...])
+        let end = findCRLF(rest) ?? rest.count
+        position += min(end + 2, rest.count)
+        return UnsafeBufferPointer(rebasing: rest[..<end])
+    }
+}
+
+private let crlf: [UInt8] = [ByteClass.cr, ByteClass.lf]
+
+/// Offset of the first CRLF in `bytes`.
+func findCRLF(_ bytes: UnsafeBufferPointer<UInt8>) -> Int? {
+    firstOffset(of: crlf, in: bytes)
+}
+
+func firstOffset(of needle: [UInt8], in bytes: UnsafeBufferPointer<UInt8>) -> Int? {
+    guard let base = bytes.baseAddress, bytes.count >= needle.count else { return nil }
+    let offset = needle.withUnsafeBufferPointer { needle in
+        csystem_find(base, bytes.count, needle.baseAddress, needle.count)
+    }
+    return offset < 0 ? nil : offset
+}

@@ -1,0 +1,133 @@
+/// Turns a connection's bytes into requests, one at a time, keeping its place between reads.
+struct RequestParser {
+    enum Outcome {
+        case needMore
+        case request(Request)
+    }
+
+    private enum State {
+        case head
+        case fixedBody(RequestHead, length: Int)
+        case chunkedBody(RequestHead, ChunkedDecoder)
+    }
+
+    let limits: HTTPLimits
+    private var state = State.head
+    /// Bytes of an incomplete head already searched for its end, so a slow client costs linear time.
+    private var scannedHeadBytes = 0
+
+    init(limits: HTTPLimits) {
+        self.limits = limits
+    }
+
+    /// True while a head with `Expect: 100-continue` waits for its body: the moment to send `100 Continue`.
+    var awaitsContinuedBody: Bool {
+        switch state {
+        case .head: false
+        case .fixedBody(let head, _), .chunkedBody(let head, _): head.expectsContinue
+        }
+    }
+
+    var isReadingBody: Bool {
+        if case .head = state { return false }
+        return true
+    }
+
+    /// True between requests, when no byte of the next one has been consumed.
+    var isIdle: Bool {
+        if case .head = state { return scannedHeadBytes == 0 }
+        return false
+    }
+
+    mutating func parse(_ input: inout InputBuffer) throws(HTTPParseError) -> Outcome {
+        switch state {
+        case .head:
+            guard let head = try parseHead(&input) else { return .needMore }
+            switch head.framing {
+            case .none:
+                return .request(head.request)
+            case .length(let length):
+                state = .fixedBody(head, length: length)
+            case .chunked:
+                state = .chunkedBody(head, ChunkedDecoder())
+            }
+            return try parse(&input)
+        case .fixedBody(var head, let length):
+            guard input.readableCount >= length else { return .needMore }
+            head.request.body = input.take(length)
+            state = .head
+            return .request(head.request)
+        case .chunkedBody(var head, var decoder):
+            let progress = try decoder.decode(&input, limits: limits)
+            guard progress == .done else {
+                state = .chunkedBody(head, decoder)
+                return .needMore
+            }
+            head.request.body = decoder.body
+            state = .head
+            return .request(head.request)
+        }
+    }
+
+    private mutating func parseHead(_ input: inout InputBuffer) throws(HTTPParseError) -> RequestHead? {
+        skipEmptyLinesBeforeRequest(&input)
+        let limits = self.limits
+        let scanFrom = max(0, scannedHeadBytes - 3)
+        let end = try input.withReadableBytes { bytes throws(HTTPParseError) -> Int? in
+            let fresh = UnsafeBufferPointer(rebasing: bytes[scanFrom...])
+            if let offset = firstOffset(of: Self.headTerminator, in: fresh) {
+                return scanFrom + offset
+            }
+            try Self.rejectIncompleteHead(bytes, scanFrom: scanFrom, limits: limits)
+            return nil
+        }
+        guard let end else {
+            scannedHeadBytes = input.readableCount
+            return nil
+        }
+        scannedHeadBytes = 0
+        if end + 4 > limits.maxHeaderBytes { throw .headersTooLarge }
+        let head = try input.withReadableBytes { bytes throws(HTTPParseError) in
+            let section = UnsafeBufferPointer(rebasing: bytes[..<(end + 2)])
+            if Self.hasBareLineFeed(section) { throw .bareLineFeed }
+            return try HeadParser.parse(section, limits: limits)
+        }
+        input.consume(end + 4)
+        return head
+    }
+
+    private static let headTerminator: [UInt8] = [ByteClass.cr, ByteClass.lf, ByteClass.cr, ByteClass.lf]
+
+    /// Fails early instead of waiting for bytes that cannot make a valid head.
+    private static func rejectIncompleteHead(
+        _ bytes: UnsafeBufferPointer<UInt8>, scanFrom: Int, limits: HTTPLimits
+    ) throws(HTTPParseError) {
+        // Bytes before `scanFrom` were checked on an earlier read.
+        if hasBareLineFeed(bytes, from: scanFrom) { throw .bareLineFeed }
+        if bytes.count > limits.maxTargetBytes + 64 && findCRLF(bytes) == nil { throw .targetTooLong }
+        if bytes.count > limits.maxHeaderBytes { throw .headersTooLarge }
+    }
+
+    /// An LF not preceded by CR: RFC 9112 section 2.2 lets a server reject it, and we do.
+    /// Only bytes from `start` on are checked (earlier ones were, on an earlier read); a CR that is the
+    /// last byte so far may still be followed by its LF.
+    private static func hasBareLineFeed(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int = 0) -> Bool {
+        var previous: UInt8 = start > 0 ? bytes[start - 1] : 0
+        for byte in bytes[start...] {
+            if byte == ByteClass.lf && previous != ByteClass.cr { return true }
+            if previous == ByteClass.cr && byte != ByteClass.lf { return true }
+            previous = byte
+        }
+        return false
+    }
+
+    /// RFC 9112 section 2.2: a server should ignore empty lines received before a request line.
+    private mutating func skipEmptyLinesBeforeRequest(_ input: inout InputBuffer) {
+        guard scannedHeadBytes == 0 else { return }
+        while input.readableCount >= 2 {
+            let startsWithCRLF = input.withReadableBytes { $0[0] == ByteClass.cr && $0[1] == ByteClass.lf }
+            guard startsWithCRLF else { return }
+            input.consume(2)
+        }
+    }
+}

@@ -1,0 +1,46 @@
+/// The four request-target forms of RFC 9112 section 3.2, reduced to a decoded path and a raw query.
+enum RequestTarget {
+    static func split(_ target: [UInt8], method: String) throws(HTTPParseError) -> (path: String, query: String?) {
+        if target == [UInt8(ascii: "*")] {
+            guard method == "OPTIONS" else { throw .invalidTarget }
+            return ("*", nil)
+        }
+        if target.first == UInt8(ascii: "/") {
+            return try originForm(target[...])
+        }
+        if let pathStart = try absoluteFormPathStart(target) {
+            return pathStart == target.count ? ("/", nil) : try originForm(target[pathStart...])
+        }
+        throw .invalidTarget
+    }
+
+    /// For `http://authority/path?query`, where the path starts; nil if `target` is not absolute-form.
+    private static func absoluteFormPathStart(_ target: [UInt8]) throws(HTTPParseError) -> Int? {
+        let lowered = target.prefix(8).map(asciiLowercased)
+        let schemeLength: Int
+        if lowered.starts(with: Array("http://".utf8)) {
+            schemeLength = 7
+        } else if lowered.starts(with: Array("https://".utf8)) {
+            schemeLength = 8
+        } else {
+            return nil
+        }
+        let rest = target[schemeLength...]
+        let authorityEnd =
+            rest.firstIndex { $0 == UInt8(ascii: "/") || $0 == UInt8(ascii: "?") } ?? target.count
+        if authorityEnd == schemeLength { throw .invalidTarget }
+        if authorityEnd < target.count && target[authorityEnd] == UInt8(ascii: "?") {
+            throw .invalidTarget
+        }
+        return authorityEnd
+    }
+
+    private static func originForm(_ target: ArraySlice<UInt8>) throws(HTTPParseError) -> (String, String?) {
+        if target.contains(UInt8(ascii: "#")) { throw .invalidTarget }
+        let questionMark = target.firstIndex(of: UInt8(ascii: "?"))
+        let rawPath = target[..<(questionMark ?? target.endIndex)]
+        guard let path = percentDecoded(Array(rawPath)), !path.contains(0) else { throw .invalidTarget }
+        let query = questionMark.map { String(decoding: target[($0 + 1)...], as: UTF8.self) }
+        return (String(decoding: path, as: UTF8.self), query)
+    }
+}

@@ -1,0 +1,314 @@
+import CSystem
+import Glibc
+
+/// One client connection: reads requests, runs their handlers in order, writes their responses.
+/// Lives on its event loop's queue and is only ever touched there.
+final class Connection {
+    let fd: Int32
+    let serial: UInt64
+    private unowned let loop: EventLoop
+    private var context: ServerContext { loop.context }
+
+    private enum Phase {
+        /// Reading and answering requests.
+        case open
+        /// An async handler is running; later requests wait in the input buffer.
+        case awaitingHandler
+        /// The last response is queued; the connection closes once it is written.
+        case closing
+        /// Our side is shut down; unread client bytes are discarded so the close does not reset the response.
+        case lingering(until: UInt64)
+        case closed
+    }
+
+    private var phase = Phase.open
+    private var input = InputBuffer()
+    private var parser: RequestParser
+    private var output: [UInt8] = []
+    private var outputSent = 0
+    private var continueSent = false
+    private var peerClosedWrite = false
+    private var watchedEvents = CSYSTEM_EVENT_READ
+    /// When bytes last moved in either direction.
+    private var lastProgress = MonotonicClock.now()
+    /// When the first byte of the request being received arrived.
+    private var requestStarted: UInt64?
+    private var remote: String?
+
+    init(fd: Int32, serial: UInt64, loop: EventLoop) {
+        self.fd = fd
+        self.serial = serial
+        self.loop = loop
+        parser = RequestParser(limits: loop.context.configuration.limits)
+    }
+
+    private static let lingerTime: UInt64 = 2_000_000_000
+
+    private var pendingOutput: Int { output.count - outputSent }
+
+    /// Reading pauses while a handler runs or while the client is not reading its responses.
+    private var acceptsInput: Bool {
+        if peerClosedWrite { return false }
+        switch phase {
+        case .open: return pendingOutput <= context.configuration.maxPendingOutputBytes
+        case .lingering: return true
+        case .awaitingHandler, .closing, .closed: return false
+        }
+    }
+
+    /// Whether closing now would cut off a request or a response.
+    var isBusy: Bool {
+        switch phase {
+        case .open: pendingOutput > 0 || !input.isEmpty || !parser.isIdle
+        case .awaitingHandler, .closing: true
+        case .lingering, .closed: false
+        }
+    }
+
+    // MARK: Events
+
+    func handle(events: UInt32) {
+        if events & (CSYSTEM_EVENT_ERROR | CSYSTEM_EVENT_HANGUP) != 0 {
+            // The peer is gone in both directions: nothing more can be delivered.
+            close()
+            return
+        }
+        if events & CSYSTEM_EVENT_WRITE != 0 {
+            flush()
+        }
+        if events & CSYSTEM_EVENT_READ != 0 {
+            readAvailable()
+        } else if case .open = phase {
+            // Writes drained below the back-pressure bound: answer what is already buffered.
+            processInput()
+        }
+    }
+
+    private func readAvailable() {
+        guard acceptsInput else { return }
+        let buffer = loop.readBuffer
+        let count = recv(fd, buffer.baseAddress, buffer.count, 0)
+        if count > 0 {
+            lastProgress = MonotonicClock.now()
+            if case .lingering = phase { return }
+            if requestStarted == nil { requestStarted = lastProgress }
+            input.append(UnsafeRawBufferPointer(rebasing: buffer[..<count]))
+            processInput()
+        } else if count == 0 {
+            peerClosedWrite = true
+            if case .lingering = phase {
+                close()
+                return
+            }
+            processInput()
+        } else if errno != EAGAIN && errno != EINTR {
+            close()
+        }
+    }
+
+    // MARK: Requests
+
+    private func processInput() {
+        while case .open = phase, pendingOutput <= context.configuration.maxPendingOutputBytes {
+            do {
+                guard case .request(let request) = try parser.parse(&input) else {
+                    sendContinueIfAwaited()
+                    break
+                }
+                continueSent = false
+                let started = requestStarted ?? MonotonicClock.now()
+                requestStarted = input.isEmpty ? nil : MonotonicClock.now()
+                dispatch(request, started: started)
+            } catch {
+                fail(with: error)
+            }
+        }
+        if case .open = phase, peerClosedWrite, pendingOutput == 0 {
+            // The client has finished sending: nothing more will arrive, so a partial request is abandoned.
+            close()
+            return
+        }
+        flush()
+    }
+
+    private func sendContinueIfAwaited() {
+        guard parser.awaitsContinuedBody, !continueSent else { return }
+        continueSent = true
+        output.append(contentsOf: ResponseSerializer.continueLine)
+    }
+
+    private func dispatch(_ request: Request, started: UInt64) {
+        switch context.router.match(method: request.method, path: request.path) {
+        case .notFound:
+            answer(request, Response.error(.notFound, "not found"), route: nil, started: started)
+        case .methodNotAllowed(let allowed):
+            let headers = HTTPHeaders([("Allow", allowed.joined(separator: ", "))])
+            let response = Response.error(.methodNotAllowed, "method not allowed", headers: headers)
+            answer(request, response, route: nil, started: started)
+        case .found(let handler, let pattern, let parameters):
+            var request = request
+            request.pathParameters = parameters
+            switch handler {
+            case .sync(let handle):
+                answer(request, handle(request), route: pattern, started: started)
+            case .async(let handle):
+                runAsync(handle, request: request, route: pattern, started: started)
+            }
+        }
+    }
+
+    private func runAsync(
+        _ handle: @escaping @Sendable (Request) async -> Response, request: Request, route: String, started: UInt64
+    ) {
+        phase = .awaitingHandler
+        updateInterest()
+        let loop = self.loop
+        let fd = self.fd
+        let serial = self.serial
+        Task {
+            let response = await handle(request)
+            loop.queue.async {
+                loop.connection(fd: fd, serial: serial)?.resume(request, response, route: route, started: started)
+            }
+        }
+    }
+
+    private func resume(_ request: Request, _ response: Response, route: String, started: UInt64) {
+        guard case .awaitingHandler = phase else { return }
+        phase = .open
+        answer(request, response, route: route, started: started)
+        processInput()
+    }
+
+    /// Queues the response; the caller flushes.
+    private func answer(_ request: Request, _ response: Response, route: String?, started: UInt64) {
+        let keepAlive = request.wantsKeepAlive && !loop.isDraining && !peerClosedWrite
+        let bytes = ResponseSerializer.serialize(
+            response, date: loop.dateCache.current(), version: request.version, keepAlive: keepAlive,
+            isHead: request.method == "HEAD")
+        output.append(contentsOf: bytes)
+        if !keepAlive { phase = .closing }
+        record(method: request.method, path: request.path, route: route, response: response, started: started)
+    }
+
+    /// A request that cannot be parsed is answered once and the connection closed: nothing after it on
+    /// the stream can be trusted to start a new request.
+    private func fail(with error: HTTPParseError) {
+        answerAndClose(Response.error(error.status, error.message))
+    }
+
+    /// Answers outside any parsed request (a parse error, a timeout), then closes.
+    private func answerAndClose(_ response: Response) {
+        output.append(
+            contentsOf: ResponseSerializer.serialize(
+                response, date: loop.dateCache.current(), version: .http11, keepAlive: false, isHead: false))
+        phase = .closing
+        record(method: "-", path: "-", route: nil, response: response, started: requestStarted ?? lastProgress)
+    }
+
+    private func record(method: String, path: String, route: String?, response: Response, started: UInt64) {
+        guard let observer = context.observer else { return }
+        if remote == nil { remote = Socket.peerName(fd) }
+        let elapsed = MonotonicClock.now() &- started
+        observer(
+            RequestRecord(
+                method: method, path: path, route: route, status: response.status.code,
+                bodyBytes: response.body.count, duration: .nanoseconds(Int64(elapsed)), remote: remote ?? "-"))
+    }
+
+    // MARK: Writing and closing
+
+    private func flush() {
+        while pendingOutput > 0 {
+            let sent = output.withUnsafeBytes { bytes in
+                send(fd, bytes.baseAddress.map { $0 + outputSent }, pendingOutput, Int32(MSG_NOSIGNAL))
+            }
+            if sent > 0 {
+                outputSent += sent
+                lastProgress = MonotonicClock.now()
+            } else if sent < 0 && errno == EINTR {
+                continue
+            } else if sent < 0 && errno == EAGAIN {
+                updateInterest()
+                return
+            } else {
+                close()
+                return
+            }
+        }
+        output.removeAll(keepingCapacity: output.capacity <= 64 * 1024)
+        outputSent = 0
+        if case .closing = phase {
+            finishClosing()
+        } else if case .open = phase, peerClosedWrite {
+            close()
+        } else {
+            updateInterest()
+        }
+    }
+
+    /// Everything is written: send FIN at once, then close, lingering only if the client may still be sending.
+    private func finishClosing() {
+        shutdown(fd, Int32(SHUT_WR))
+        if peerClosedWrite || (input.isEmpty && parser.isIdle && !hasUnreadBytes()) {
+            close()
+        } else {
+            phase = .lingering(until: MonotonicClock.now() + Self.lingerTime)
+            input = InputBuffer()
+            updateInterest()
+        }
+    }
+
+    private func hasUnreadBytes() -> Bool {
+        var byte: UInt8 = 0
+        return recv(fd, &byte, 1, Int32(MSG_PEEK | MSG_DONTWAIT)) != -1 || errno != EAGAIN
+    }
+
+    private func updateInterest() {
+        var events: UInt32 = 0
+        if acceptsInput { events |= CSYSTEM_EVENT_READ }
+        if pendingOutput > 0 { events |= CSYSTEM_EVENT_WRITE }
+        guard events != watchedEvents else { return }
+        watchedEvents = events
+        loop.watch(fd, events: events)
+    }
+
+    func close() {
+        if case .closed = phase { return }
+        phase = .closed
+        loop.forget(self)
+        Glibc.close(fd)
+    }
+
+    // MARK: Timeouts
+
+    func checkTimeouts(now: UInt64) {
+        let timeouts = context.configuration.timeouts
+        let quiet = now &- lastProgress
+        switch phase {
+        case .closed:
+            return
+        case .lingering(let until):
+            if now >= until { close() }
+            return
+        case .open, .awaitingHandler, .closing:
+            if pendingOutput > 0 {
+                if quiet > timeouts.write.nanoseconds { close() }
+                return
+            }
+        }
+        guard case .open = phase else { return }
+        if parser.isReadingBody {
+            if quiet > timeouts.body.nanoseconds { timeOut("request body timed out") }
+        } else if let started = requestStarted {
+            if now &- started > timeouts.header.nanoseconds { timeOut("request header timed out") }
+        } else if quiet > timeouts.idle.nanoseconds {
+            close()
+        }
+    }
+
+    private func timeOut(_ message: String) {
+        answerAndClose(Response.error(.requestTimeout, message))
+        flush()
+    }
+}

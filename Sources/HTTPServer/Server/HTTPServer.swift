@@ -1,0 +1,109 @@
+import Dispatch
+import Glibc
+import Synchronization
+
+/// An HTTP/1.1 server: a listening socket shared by one event loop per core.
+public final class HTTPServer: Sendable {
+    private enum State {
+        case idle
+        case running(listener: Int32, loops: [EventLoop])
+        case draining
+        case stopped
+    }
+
+    private let context: ServerContext
+    private let state = Mutex(State.idle)
+
+    public init(configuration: ServerConfiguration, router: Router, observer: RequestObserver? = nil) {
+        context = ServerContext(configuration: configuration, router: router, observer: observer)
+    }
+
+    /// Binds and starts serving; returns the address actually bound (the real port when asked for port 0).
+    @discardableResult
+    public func start() throws(SocketError) -> SocketAddress {
+        let configuration = context.configuration
+        let (listener, port) = try Socket.listen(on: configuration.address, backlog: configuration.backlog)
+        var loops: [EventLoop] = []
+        do throws(SocketError) {
+            for index in 0..<configuration.eventLoopCount {
+                let loop = try EventLoop(index: index, context: context)
+                try loop.start(listener: listener)
+                loops.append(loop)
+            }
+        } catch {
+            for loop in loops { loop.queue.sync { loop.stop() } }
+            close(listener)
+            throw error
+        }
+        state.withLock { $0 = .running(listener: listener, loops: loops) }
+        return SocketAddress(host: configuration.address.host, port: port) ?? configuration.address
+    }
+
+    public var openConnectionCount: Int { context.openConnectionCount }
+
+    /// Stops accepting at once, lets requests in progress finish for up to `gracePeriod`, then closes every
+    /// connection and calls `completion` (on an arbitrary thread). Idle keep-alive connections are closed
+    /// as soon as nothing is in progress.
+    public func shutdown(gracePeriod: Duration, completion: @escaping @Sendable () -> Void) {
+        let running = state.withLock { state -> (Int32, [EventLoop])? in
+            guard case .running(let listener, let loops) = state else { return nil }
+            state = .draining
+            return (listener, loops)
+        }
+        guard let (listener, loops) = running else {
+            completion()
+            return
+        }
+        let stoppedAccepting = DispatchGroup()
+        for loop in loops {
+            loop.queue.async(group: stoppedAccepting) { loop.beginDrain() }
+        }
+        // Closed only once no loop can still be accepting on it.
+        stoppedAccepting.wait()
+        close(listener)
+        let deadline = MonotonicClock.now() + gracePeriod.nanoseconds
+        let drainQueue = DispatchQueue(label: "http.drain")
+        drainQueue.async { [self] in
+            waitForQuiet(loops, deadline: deadline, on: drainQueue) {
+                let stopped = DispatchGroup()
+                for loop in loops {
+                    loop.queue.async(group: stopped) { loop.stop() }
+                }
+                stopped.notify(queue: drainQueue) { [self] in
+                    state.withLock { $0 = .stopped }
+                    completion()
+                }
+            }
+        }
+    }
+
+    /// Polls the loops until no connection is busy or the deadline passes.
+    private func waitForQuiet(
+        _ loops: [EventLoop], deadline: UInt64, on queue: DispatchQueue, then finish: @escaping @Sendable () -> Void
+    ) {
+        let busy = Mutex(0)
+        let counted = DispatchGroup()
+        for loop in loops {
+            loop.queue.async(group: counted) {
+                let count = loop.busyConnectionCount
+                busy.withLock { $0 += count }
+            }
+        }
+        counted.notify(queue: queue) { [self] in
+            if busy.withLock({ $0 }) == 0 || MonotonicClock.now() >= deadline {
+                finish()
+            } else {
+                queue.asyncAfter(deadline: .now() + .milliseconds(10)) { [self] in
+                    waitForQuiet(loops, deadline: deadline, on: queue, then: finish)
+                }
+            }
+        }
+    }
+
+    /// The async form of `shutdown(gracePeriod:completion:)`.
+    public func shutdown(gracePeriod: Duration) async {
+        await withCheckedContinuation { continuation in
+            shutdown(gracePeriod: gracePeriod) { continuation.resume() }
+        }
+    }
+}

@@ -1,0 +1,59 @@
+import Glibc
+
+/// How long the server waits for a client before giving up on it.
+public struct HTTPTimeouts: Sendable, Equatable {
+    /// An open connection with no request in progress (also one that never sends a byte).
+    public var idle: Duration = .seconds(5)
+    /// From the first byte of a request to the end of its header section (408 beyond it).
+    public var header: Duration = .seconds(10)
+    /// Between two reads of a request body (408 beyond it).
+    public var body: Duration = .seconds(10)
+    /// Between two writes that make progress while a response is queued.
+    public var write: Duration = .seconds(10)
+
+    public init() {}
+}
+
+/// Everything the server needs to know, fixed before it starts.
+public struct ServerConfiguration: Sendable {
+    public var address: SocketAddress
+    public var limits = HTTPLimits()
+    public var timeouts = HTTPTimeouts()
+    /// Open connections beyond this get a 503 and are closed at once.
+    public var maxConnections = 1024
+    /// Queued response bytes beyond which the server stops reading a connection's requests.
+    public var maxPendingOutputBytes = 1024 * 1024
+    /// One event loop per core.
+    public var eventLoopCount = max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
+    public var backlog: Int32 = 1024
+
+    public init(address: SocketAddress) {
+        self.address = address
+    }
+}
+
+/// What the server tells its owner about each answered request (for access logs and metrics).
+public struct RequestRecord: Sendable {
+    public let method: String
+    public let path: String
+    /// The route pattern that matched (`/api/notes/{id}`), or nil when none did.
+    public let route: String?
+    public let status: Int
+    public let bodyBytes: Int
+    public let duration: Duration
+    public let remote: String
+
+    public init(
+        method: String, path: String, route: String?, status: Int, bodyBytes: Int, duration: Duration, remote: String
+    ) {
+        self.method = method
+        self.path = path
+        self.route = route
+        self.status = status
+        self.bodyBytes = bodyBytes
+        self.duration = duration
+        self.remote = remote
+    }
+}
+
+public typealias RequestObserver = @Sendable (RequestRecord) -> Void

@@ -1,0 +1,78 @@
+import CSystem
+import Glibc
+
+/// The socket calls the server makes, in one place, so the rest of the server reads as plain Swift.
+enum Socket {
+    /// A non-blocking listening socket on `address`; returns it and the port actually bound (for port 0).
+    static func listen(on address: SocketAddress, backlog: Int32) throws(SocketError) -> (fd: Int32, port: Int) {
+        let fd = socket(
+            address.family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue | SOCK_CLOEXEC.rawValue), 0)
+        guard fd >= 0 else { throw SocketError("socket") }
+        do throws(SocketError) {
+            // Lets a restarted server bind while old connections sit in TIME_WAIT; unlike SO_REUSEPORT
+            // it never lets two live servers share the port.
+            setOption(fd, SOL_SOCKET, SO_REUSEADDR, 1)
+            if address.family == AF_INET6 && address.isWildcard {
+                setOption(fd, Int32(IPPROTO_IPV6), IPV6_V6ONLY, 0)
+            }
+            let bound = address.withSockaddr { Glibc.bind(fd, $0, $1) }
+            guard bound == 0 else { throw SocketError("bind \(address)") }
+            guard Glibc.listen(fd, backlog) == 0 else { throw SocketError("listen \(address)") }
+            return (fd, try localPort(of: fd))
+        } catch {
+            close(fd)
+            throw error
+        }
+    }
+
+    static func localPort(of fd: Int32) throws(SocketError) -> Int {
+        var storage = sockaddr_storage()
+        var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
+        let result = withUnsafeMutablePointer(to: &storage) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+        }
+        guard result == 0 else { throw SocketError("getsockname") }
+        return withUnsafeBytes(of: storage) { bytes in
+            // sin_port and sin6_port sit at the same offset, in network byte order.
+            Int(UInt16(bytes[2]) << 8 | UInt16(bytes[3]))
+        }
+    }
+
+    /// Accepts one pending connection: its descriptor, or nil when none is waiting (or on a transient error).
+    static func accept(_ listener: Int32) -> Int32? {
+        let fd = csystem_accept(listener)
+        guard fd >= 0 else { return nil }
+        setOption(fd, Int32(IPPROTO_TCP), TCP_NODELAY, 1)
+        return fd
+    }
+
+    static func setOption(_ fd: Int32, _ level: Int32, _ name: Int32, _ value: Int32) {
+        var value = value
+        _ = setsockopt(fd, level, name, &value, socklen_t(MemoryLayout<Int32>.size))
+    }
+
+    /// The peer's address as text, for logs.
+    static func peerName(_ fd: Int32) -> String {
+        var storage = sockaddr_storage()
+        var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
+        let result = withUnsafeMutablePointer(to: &storage) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getpeername(fd, $0, &length) }
+        }
+        guard result == 0 else { return "-" }
+        var text = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN))
+        let family = Int32(storage.ss_family)
+        let converted = withUnsafePointer(to: &storage) { pointer -> Bool in
+            if family == AF_INET {
+                return pointer.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { address in
+                    var ip = address.pointee.sin_addr
+                    return inet_ntop(AF_INET, &ip, &text, socklen_t(text.count)) != nil
+                }
+            }
+            return pointer.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { address in
+                var ip = address.pointee.sin6_addr
+                return inet_ntop(AF_INET6, &ip, &text, socklen_t(text.count)) != nil
+            }
+        }
+        return converted ? String(decoding: text.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self) : "-"
+    }
+}

@@ -1,0 +1,81 @@
+import Testing
+
+@testable import AppCore
+
+@Suite struct DatabaseURLTests {
+    private func parse(_ text: String) throws(ConfigError) -> DatabaseURL {
+        try AppConfig.load(from: ["DATABASE_URL": text]).database
+    }
+
+    private func failure(_ text: String) -> String? {
+        do {
+            _ = try parse(text)
+            return nil
+        } catch {
+            return error.description
+        }
+    }
+
+    @Test func parsesSQLiteForms() throws {
+        #expect(try parse("sqlite:///:memory:") == .sqliteMemory)
+        #expect(try parse("sqlite:///data/app.db") == .sqliteFile(path: "data/app.db"))
+        #expect(try parse("sqlite:////var/lib/app.db") == .sqliteFile(path: "/var/lib/app.db"))
+    }
+
+    @Test func parsesFullPostgresURL() throws {
+        let url = try parse("postgresql://app%40corp:p%3Ass@db.example.com:6543/notes?connect_timeout=3&pool_size=8")
+        guard case .postgres(let postgres) = url else {
+            Issue.record("expected postgres")
+            return
+        }
+        #expect(postgres.user == "app@corp")
+        #expect(postgres.password == "p:ss")
+        #expect(postgres.host == "db.example.com")
+        #expect(postgres.port == 6543)
+        #expect(postgres.database == "notes")
+        #expect(postgres.connectTimeoutSeconds == 3)
+        #expect(postgres.poolSize == 8)
+    }
+
+    @Test func postgresDefaultsFollowLibpq() throws {
+        guard case .postgres(let postgres) = try parse("postgres://localhost/devdb") else {
+            Issue.record("expected postgres")
+            return
+        }
+        #expect(postgres.user == "postgres")
+        #expect(postgres.password == nil)
+        #expect(postgres.port == 5432)
+        #expect(postgres.database == "devdb")
+    }
+
+    @Test func acceptsBracketedIPv6Hosts() throws {
+        guard case .postgres(let postgres) = try parse("postgresql://u@[::1]:5433/db") else {
+            Issue.record("expected postgres")
+            return
+        }
+        #expect(postgres.host == "::1")
+        #expect(postgres.port == 5433)
+    }
+
+    @Test func redactsThePasswordWhenShown() throws {
+        let url = try parse("postgresql://user:hunter2hunter2@db:5432/app")
+        #expect(url.description == "postgresql://user:***@db:5432/app")
+    }
+
+    @Test(arguments: [
+        "mysql://u:p@h/db", "sqlite://relative.db", "sqlite:///", "", "postgresql://u:p@:5432/db",
+        "postgresql://u:p@h:0/db", "postgresql://u:p@h:99999/db", "postgresql://u:p@h/db?sslmode=require",
+        "postgresql://u:p@h/db?bogus=1", "postgresql://u:p%zz@h/db", "postgresql://u:p@h/db?pool_size=0",
+    ])
+    func rejectsInvalidURLs(_ text: String) {
+        let message = failure(text)
+        #expect(message?.hasPrefix("configuration error: DATABASE_URL=") == true)
+    }
+
+    @Test func neverShowsThePasswordOfARejectedURL() {
+        let message = failure("postgresql://admin:topsecretpw@db:5432/app?sslmode=verify-full")
+        #expect(message?.contains("topsecretpw") == false)
+        #expect(message?.contains("admin:***@db") == true)
+        #expect(message?.contains("TLS") == true)
+    }
+}

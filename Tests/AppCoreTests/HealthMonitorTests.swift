@@ -1,0 +1,42 @@
+import HTTPServer
+import Testing
+
+@testable import AppCore
+
+private struct FixedCheck: HealthCheck {
+    let name: String
+    let result: HealthCheckResult
+
+    func check() -> HealthCheckResult { result }
+}
+
+@Suite struct HealthMonitorTests {
+    @Test func healthyWithoutChecks() {
+        let response = HealthMonitor().report()
+        #expect(response.status == .ok)
+        #expect(String(decoding: response.body, as: UTF8.self) == "{\"status\": \"ok\"}")
+        #expect(response.headers["Content-Type"] == "application/json")
+    }
+
+    @Test func reportsEveryCheckWhenHealthy() {
+        let monitor = HealthMonitor(checks: [
+            FixedCheck(
+                name: "database", result: HealthCheckResult(isHealthy: true, details: [("latency_ms", .integer(2))]))
+        ])
+        let body = String(decoding: monitor.report().body, as: UTF8.self)
+        #expect(body == "{\"status\": \"ok\", \"checks\": {\"database\": {\"status\": \"up\", \"latency_ms\": 2}}}")
+    }
+
+    @Test func answers503NamingTheFailingCheck() {
+        let monitor = HealthMonitor(checks: [
+            FixedCheck(name: "database", result: HealthCheckResult(isHealthy: true)),
+            FixedCheck(
+                name: "disk", result: HealthCheckResult(isHealthy: false, details: [("error", .string("full"))])),
+        ])
+        let response = monitor.report()
+        #expect(response.status == .serviceUnavailable)
+        let body = String(decoding: response.body, as: UTF8.self)
+        #expect(body.hasPrefix("{\"status\": \"unhealthy\", \"failing\": [\"disk\"]"))
+        #expect(body.contains("\"disk\": {\"status\": \"down\", \"error\": \"full\"}"))
+    }
+}

@@ -1,0 +1,89 @@
+import Foundation
+import HTTPServer
+
+/// The built `app` binary, run as a child process the way Docker and the course run it.
+struct AppProcess {
+    /// `app` sits beside the test executable in the build directory.
+    static var binary: URL {
+        let testExecutable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? ""
+        return URL(fileURLWithPath: testExecutable).deletingLastPathComponent().appendingPathComponent("app")
+    }
+
+    struct Result {
+        let status: Int32
+        let stdout: String
+        let stderr: String
+    }
+
+    /// Runs `app arguments...` to completion with exactly `environment` (plus PATH).
+    static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> Result {
+        let process = Process()
+        process.executableURL = binary
+        process.arguments = arguments
+        process.environment = environment
+        let output = Pipe()
+        let errors = Pipe()
+        process.standardOutput = output
+        process.standardError = errors
+        try process.run()
+        let stdout = output.fileHandleForReading.readDataToEndOfFile()
+        let stderr = errors.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Result(
+            status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
+            stderr: String(decoding: stderr, as: UTF8.self))
+    }
+}
+
+/// A running `app serve`, with the port it reported in its startup line.
+final class RunningServer {
+    let process = Process()
+    let port: Int
+    private let output = Pipe()
+
+    init(environment: [String: String] = [:]) throws {
+        process.executableURL = AppProcess.binary
+        process.arguments = ["serve"]
+        process.environment = ["PORT": "0", "HOST": "127.0.0.1"].merging(environment) { $1 }
+        process.standardOutput = output
+        try process.run()
+        port = try Self.readPort(from: output.fileHandleForReading)
+    }
+
+    deinit {
+        if process.isRunning {
+            process.terminate()
+            process.waitUntilExit()
+        }
+    }
+
+    /// Reads lines until the startup line shows `port=N`.
+    private static func readPort(from handle: FileHandle) throws -> Int {
+        var text = ""
+        while let chunk = try handle.read(upToCount: 1), !chunk.isEmpty {
+            text += String(decoding: chunk, as: UTF8.self)
+            if text.hasSuffix("\n"), let range = text.range(of: " port=") {
+                let digits = text[range.upperBound...].prefix { $0.isNumber }
+                if let port = Int(digits) { return port }
+            }
+        }
+        throw CocoaError(.fileReadUnknown)
+    }
+
+    func get(_ path: String) throws -> (status: Int, body: String) {
+        let address = SocketAddress(host: "127.0.0.1", port: port)
+        guard let address else { throw CocoaError(.fileReadUnknown) }
+        let (status, body) = try HTTPProbe.get(path, from: address, timeout: .seconds(5))
+        return (status, String(decoding: body, as: UTF8.self))
+    }
+
+    /// Sends `signal` and waits for the exit status, up to `timeout`.
+    func stop(with signal: Int32 = SIGTERM, timeout: Duration = .seconds(5)) -> Int32? {
+        kill(process.processIdentifier, signal)
+        let deadline = ContinuousClock.now + timeout
+        while process.isRunning && ContinuousClock.now < deadline {
+            usleep(10_000)
+        }
+        return process.isRunning ? nil : process.terminationStatus
+    }
+}

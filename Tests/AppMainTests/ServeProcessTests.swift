@@ -1,0 +1,57 @@
+import Foundation
+import HTTPServer
+import Testing
+
+@Suite struct ServeProcessTests {
+    @Test func servesHealthAndPrintsTheStartupLine() throws {
+        let server = try RunningServer(environment: ["APP_ENV": "test", "GIT_SHA": "feedbeef"])
+        let health = try server.get("/health")
+        #expect(health.status == 200)
+        #expect(health.body == "{\"status\": \"ok\"}")
+        #expect(try server.get("/version").body.contains("\"commit\": \"feedbeef\""))
+        #expect(server.stop() == 0)
+    }
+
+    @Test func healthcheckExitsZeroAgainstALiveServer() throws {
+        let server = try RunningServer()
+        let result = try AppProcess.run(["healthcheck"], environment: ["PORT": String(server.port)])
+        #expect(result.status == 0)
+        #expect(result.stdout.hasPrefix("healthy: http://127.0.0.1:\(server.port)/health answered 200"))
+        _ = server.stop()
+    }
+
+    @Test func healthcheckExitsOneAgainstADeadPort() throws {
+        // Bind and release a port so that nothing listens on it.
+        let server = try RunningServer()
+        let port = server.port
+        #expect(server.stop() == 0)
+        let result = try AppProcess.run(["healthcheck"], environment: ["PORT": String(port)])
+        #expect(result.status == 1)
+        #expect(result.stderr.hasPrefix("unhealthy: http://127.0.0.1:\(port)/health:"))
+        #expect(result.stderr.contains("refused"))
+    }
+
+    @Test func healthcheckRefusesPortZero() throws {
+        let result = try AppProcess.run(["healthcheck"], environment: ["PORT": "0"])
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("PORT=0"))
+    }
+
+    @Test func sigtermAndSigintExitZeroQuickly() throws {
+        for signal in [SIGTERM, SIGINT] {
+            let server = try RunningServer()
+            #expect(try server.get("/health").status == 200)
+            let started = ContinuousClock.now
+            #expect(server.stop(with: signal) == 0)
+            #expect(ContinuousClock.now - started < .seconds(2))
+        }
+    }
+
+    @Test func portInUseIsAClearError() throws {
+        let server = try RunningServer()
+        let result = try AppProcess.run(["serve"], environment: ["PORT": String(server.port), "HOST": "127.0.0.1"])
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("Address already in use"))
+        _ = server.stop()
+    }
+}

@@ -1,0 +1,56 @@
+import Glibc
+import Testing
+
+@testable import HTTPServer
+
+@Suite struct ResponseSerializerTests {
+    private func text(_ response: Response, version: HTTPVersion = .http11, keepAlive: Bool = true, head: Bool = false)
+        -> String
+    {
+        let bytes = ResponseSerializer.serialize(
+            response, date: "Thu, 26 Nov 2026 18:00:00 GMT", version: version, keepAlive: keepAlive, isHead: head)
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    @Test func writesStatusDateLengthHeadersAndBody() {
+        let response = Response.json(.ok, "{}")
+        #expect(
+            text(response)
+                == "HTTP/1.1 200 OK\r\nDate: Thu, 26 Nov 2026 18:00:00 GMT\r\nContent-Length: 2\r\n"
+                + "Content-Type: application/json\r\n\r\n{}")
+    }
+
+    @Test func marksClosingAndHTTP10KeepAlive() {
+        #expect(text(Response(), keepAlive: false).contains("\r\nConnection: close\r\n"))
+        #expect(text(Response(), version: .http10).contains("\r\nConnection: keep-alive\r\n"))
+        #expect(!text(Response()).contains("Connection:"))
+    }
+
+    @Test func headKeepsLengthButDropsBody() {
+        let output = text(Response(body: Array("hello".utf8)), head: true)
+        #expect(output.contains("Content-Length: 5\r\n"))
+        #expect(output.hasSuffix("\r\n\r\n"))
+    }
+
+    @Test func noContentHasNoLengthOrBody() {
+        let output = text(Response(status: .noContent, body: Array("x".utf8)))
+        #expect(!output.contains("Content-Length"))
+        #expect(output.hasSuffix("\r\n\r\n"))
+    }
+
+    @Test func formatsIMFFixdate() {
+        var parts = tm()
+        parts.tm_year = 126
+        parts.tm_mon = 0
+        parts.tm_mday = 5
+        parts.tm_wday = 1
+        parts.tm_hour = 7
+        parts.tm_min = 3
+        parts.tm_sec = 9
+        #expect(HTTPDateCache.format(parts) == "Mon, 05 Jan 2026 07:03:09 GMT")
+    }
+
+    @Test func quotesJSONStrings() {
+        #expect(jsonQuoted("a\"b\\c\nd\u{1}") == "\"a\\\"b\\\\c\\nd\\u0001\"")
+    }
+}

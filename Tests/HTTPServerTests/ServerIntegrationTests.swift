@@ -1,0 +1,257 @@
+import Glibc
+import Testing
+
+@testable import HTTPServer
+
+private func testRouter() -> Router {
+    var router = Router()
+    router.get("/health") { _ in .json(.ok, "{\"status\": \"ok\"}") }
+    router.get("/echo-query") { request in Response(body: Array((request.queryValue("q") ?? "-").utf8)) }
+    router.add("POST", "/echo", .sync { request in Response(body: request.body) })
+    router.add(
+        "GET", "/slow/{ms}",
+        .async { request in
+            let milliseconds = Int(request.pathParameters["ms"] ?? "") ?? 0
+            try? await Task.sleep(for: .milliseconds(milliseconds))
+            return Response(body: Array("slept \(milliseconds)".utf8))
+        })
+    return router
+}
+
+@Suite struct ServerIntegrationTests {
+    @Test func answersHealthWithDateAndContentLength() async throws {
+        try await withServer(testRouter()) { _, port in
+            let client = try TestClient(port: port)
+            try client.send("GET /health HTTP/1.1\r\nHost: test\r\n\r\n")
+            let response = try client.readResponse()
+            #expect(response.status == 200)
+            #expect(response.body == "{\"status\": \"ok\"}")
+            #expect(response.headers["content-length"] == "16")
+            #expect(response.headers["content-type"] == "application/json")
+            #expect(response.headers["date"]?.hasSuffix(" GMT") == true)
+            #expect(response.headers["connection"] == nil)
+        }
+    }
+
+    @Test func keepsHTTP11ConnectionsAlive() async throws {
+        try await withServer(testRouter()) { _, port in
+            let client = try TestClient(port: port)
+            for _ in 0..<3 {
+                try client.send("GET /health HTTP/1.1\r\nHost: test\r\n\r\n")
+                #expect(try client.readResponse().status == 200)
+            }
+        }
+    }
+
+    @Test func closesHTTP10ConnectionsUnlessAsked() async throws {
+        try await withServer(testRouter()) { _, port in
+            let plain = try TestClient(port: port)
+            try plain.send("GET /health HTTP/1.0\r\n\r\n")
+            let response = try plain.readResponse()
+            #expect(response.headers["connection"] == "close")
+            #expect(plain.isClosedByServer())
+
+            let keepAlive = try TestClient(port: port)
+            try keepAlive.send("GET /health HTTP/1.0\r\nConnection: keep-alive\r\n\r\n")
+            #expect(try keepAlive.readResponse().headers["connection"] == "keep-alive")
+            try keepAlive.send("GET /health HTTP/1.0\r\nConnection: keep-alive\r\n\r\n")
+            #expect(try keepAlive.readResponse().status == 200)
+        }
+    }
+
+    @Test func honoursConnectionClose() async throws {
+        try await withServer(testRouter()) { _, port in
+            let client = try TestClient(port: port)
+            try client.send("GET /health HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
+            #expect(try client.readResponse().headers["connection"] == "close")
+            #expect(client.isClosedByServer())
+        }
+    }
+
+    @Test func answersPipelinedRequestsInOrderEvenWhenTheFirstIsSlow() async throws {
+        try await withServer(testRouter()) { _, port in
+            let client = try TestClient(port: port)
+            try client.send(
+                "GET /slow/200 HTTP/1.1\r\nHost: t\r\n\r\nGET /echo-query?q=second HTTP/1.1\r\nHost: t\r\n\r\n"
+                    + "GET /slow/10 HTTP/1.1\r\nHost: t\r\n\r\n")
+            #expect(try client.readResponse().body == "slept 200")
+            #expect(try client.readResponse().body == "second")
+            #expect(try client.readResponse().body == "slept 10")
+        }
+    }
+
+    @Test func headHasTheSameHeadersAsGetButNoBody() async throws {
+        try await withServer(testRouter()) { _, port in
+            let client = try TestClient(port: port)
+            try client.send("HEAD /health HTTP/1.1\r\nHost: t\r\n\r\n")
+            let head = try client.readResponse(bodyExpected: false)
+            #expect(head.status == 200)
+            #expect(head.headers["content-length"] == "16")
+            // The next response must start right after the head: no stray body bytes in between.
+            try client.send("GET /echo-query?q=after HTTP/1.1\r\nHost: t\r\n\r\n")
+            #expect(try client.readResponse().body == "after")
+        }
+    }
+
+    @Test func readsChunkedBodies() async throws {
+        try await withServer(testRouter()) { _, port in
+            let client = try TestClient(port: port)
+            try client.send("POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n4\r\nWiki\r\n")
+            try client.send("5\r\npedia\r\n0\r\n\r\n")
+            #expect(try client.readResponse().body == "Wikipedia")
+        }
+    }
+
+    @Test func sendsContinueBeforeTheBody() async throws {
+        try await withServer(testRouter()) { _, port in
+            let client = try TestClient(port: port)
+            try client.send("POST /echo HTTP/1.1\r\nHost: t\r\nExpect: 100-continue\r\nContent-Length: 5\r\n\r\n")
+            let interim = try client.readResponse()
+            #expect(interim.status == 100)
+            try client.send("hello")
+            let final = try client.readResponse()
+            #expect(final.status == 200)
+            #expect(final.body == "hello")
+        }
+    }
+
+    @Test func answersMalformedRequestsWith400AndCloses() async throws {
+        try await withServer(testRouter()) { _, port in
+            let client = try TestClient(port: port)
+            try client.send("GET / HTTP/1.1\r\nHost : bad\r\n\r\nGET /health HTTP/1.1\r\nHost: t\r\n\r\n")
+            let response = try client.readResponse()
+            #expect(response.status == 400)
+            #expect(response.headers["connection"] == "close")
+            #expect(response.body == "{\"error\": \"invalid header field name\"}")
+            // The request after the bad one is never answered.
+            #expect(client.isClosedByServer())
+        }
+    }
+
+    @Test func answersUnsupportedTransferEncodingWith501() async throws {
+        try await withServer(testRouter()) { _, port in
+            let client = try TestClient(port: port)
+            try client.send("POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: gzip\r\n\r\n")
+            #expect(try client.readResponse().status == 501)
+            #expect(client.isClosedByServer())
+        }
+    }
+
+    @Test func answersUnknownPathsWith404() async throws {
+        try await withServer(testRouter()) { _, port in
+            let client = try TestClient(port: port)
+            try client.send("GET /missing HTTP/1.1\r\nHost: t\r\n\r\n")
+            let response = try client.readResponse()
+            #expect(response.status == 404)
+            #expect(response.body == "{\"error\": \"not found\"}")
+        }
+    }
+
+    @Test func answersWrongMethodsWith405AndAllow() async throws {
+        try await withServer(testRouter()) { _, port in
+            let client = try TestClient(port: port)
+            try client.send("DELETE /health HTTP/1.1\r\nHost: t\r\n\r\n")
+            let response = try client.readResponse()
+            #expect(response.status == 405)
+            #expect(response.headers["allow"] == "GET, HEAD")
+            // A 405 is a complete answer; the connection stays usable.
+            try client.send("GET /health HTTP/1.1\r\nHost: t\r\n\r\n")
+            #expect(try client.readResponse().status == 200)
+        }
+    }
+
+    @Test func servesHundredsOfConcurrentConnections() async throws {
+        try await withServer(testRouter()) { _, port in
+            let clients = try (0..<300).map { _ in try TestClient(port: port) }
+            for client in clients {
+                try client.send("GET /health HTTP/1.1\r\nHost: t\r\n\r\n")
+            }
+            for client in clients {
+                #expect(try client.readResponse().status == 200)
+            }
+        }
+    }
+
+    @Test func rejectsConnectionsOverTheLimitWith503() async throws {
+        try await withServer(testRouter(), configure: { $0.maxConnections = 2 }) { server, port in
+            let first = try TestClient(port: port)
+            let second = try TestClient(port: port)
+            try first.send("GET /health HTTP/1.1\r\nHost: t\r\n\r\n")
+            try second.send("GET /health HTTP/1.1\r\nHost: t\r\n\r\n")
+            #expect(try first.readResponse().status == 200)
+            #expect(try second.readResponse().status == 200)
+            let third = try TestClient(port: port)
+            #expect(try third.readResponse().status == 503)
+            // The existing connections are untouched.
+            try first.send("GET /health HTTP/1.1\r\nHost: t\r\n\r\n")
+            #expect(try first.readResponse().status == 200)
+        }
+    }
+
+    @Test func shutdownLetsInFlightRequestsFinishAndClosesIdleConnections() async throws {
+        var configuration = ServerConfiguration(address: try #require(SocketAddress(host: "127.0.0.1", port: 0)))
+        configuration.eventLoopCount = 2
+        let server = HTTPServer(configuration: configuration, router: testRouter())
+        let port = try server.start().port
+        let idle = try TestClient(port: port)
+        try idle.send("GET /health HTTP/1.1\r\nHost: t\r\n\r\n")
+        _ = try idle.readResponse()
+        let busy = try TestClient(port: port)
+        try busy.send("GET /slow/300 HTTP/1.1\r\nHost: t\r\n\r\n")
+        try await Task.sleep(for: .milliseconds(50))
+        let started = ContinuousClock.now
+        await server.shutdown(gracePeriod: .seconds(5))
+        let elapsed = ContinuousClock.now - started
+        let response = try busy.readResponse()
+        #expect(response.body == "slept 300")
+        #expect(response.headers["connection"] == "close")
+        #expect(idle.isClosedByServer())
+        #expect(elapsed < .seconds(5))
+        #expect(throws: TestClient.Failure.self) { try TestClient(port: port) }
+    }
+
+    @Test func shutdownCutsRequestsThatOutliveTheGracePeriod() async throws {
+        var configuration = ServerConfiguration(address: try #require(SocketAddress(host: "127.0.0.1", port: 0)))
+        configuration.eventLoopCount = 1
+        let server = HTTPServer(configuration: configuration, router: testRouter())
+        let port = try server.start().port
+        let client = try TestClient(port: port)
+        try client.send("GET /slow/5000 HTTP/1.1\r\nHost: t\r\n\r\n")
+        try await Task.sleep(for: .milliseconds(50))
+        let started = ContinuousClock.now
+        await server.shutdown(gracePeriod: .milliseconds(200))
+        #expect(ContinuousClock.now - started < .seconds(2))
+        #expect(client.isClosedByServer())
+    }
+
+    @Test func closesIdleConnectionsAfterTheIdleTimeout() async throws {
+        try await withServer(testRouter(), configure: { $0.timeouts.idle = .milliseconds(300) }) { _, port in
+            let client = try TestClient(port: port)
+            try client.send("GET /health HTTP/1.1\r\nHost: t\r\n\r\n")
+            _ = try client.readResponse()
+            #expect(client.isClosedByServer())
+        }
+    }
+
+    @Test func answers408WhenHeadersStall() async throws {
+        try await withServer(testRouter(), configure: { $0.timeouts.header = .milliseconds(300) }) { _, port in
+            let client = try TestClient(port: port)
+            try client.send("GET /health HTTP/1.1\r\nHost:")
+            let response = try client.readResponse()
+            #expect(response.status == 408)
+            #expect(client.isClosedByServer())
+        }
+    }
+
+    @Test func survivesClientsThatVanishMidRequest() async throws {
+        try await withServer(testRouter()) { _, port in
+            for _ in 0..<20 {
+                let client = try TestClient(port: port)
+                try client.send("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 100\r\n\r\npartial")
+            }
+            let client = try TestClient(port: port)
+            try client.send("GET /health HTTP/1.1\r\nHost: t\r\n\r\n")
+            #expect(try client.readResponse().status == 200)
+        }
+    }
+}

