@@ -1,0 +1,53 @@
+# Two stages: the Swift toolchain builds a static binary; the runtime image holds only that binary.
+
+# ---- build ----
+FROM swift:6.3-bookworm AS build
+WORKDIR /src
+
+# The manifest first: while it is unchanged, the resolve layer is reused and only the build reruns.
+COPY Package.swift ./
+RUN swift package resolve
+
+# Tests too: the manifest declares their targets, and SwiftPM refuses a target without its folder.
+COPY Sources ./Sources
+COPY Tests ./Tests
+# Static Swift runtime, stripped: the runtime stage needs no Swift libraries at all.
+RUN swift build -c release --static-swift-stdlib -Xswiftc -warnings-as-errors --product app \
+    && install -D -m 0755 "$(swift build -c release --show-bin-path)/app" /out/app \
+    && strip /out/app
+
+# ---- runtime ----
+FROM debian:bookworm-slim
+
+# A fixed, unprivileged user: files it writes on volumes have a predictable owner.
+# /data is where it may write (a SQLite file, say); mount a volume there to keep it.
+RUN useradd --system --uid 10001 --user-group --no-create-home --shell /usr/sbin/nologin app \
+    && mkdir /data \
+    && chown app:app /data
+
+COPY --from=build /out/app /usr/local/bin/app
+
+# Set at build time to trace a running container back to its commit (`/version` shows them).
+ARG GIT_SHA=""
+ARG APP_VERSION=""
+ARG BUILD_TIME=""
+ARG SOURCE_URL=""
+ENV GIT_SHA=${GIT_SHA} \
+    APP_VERSION=${APP_VERSION} \
+    BUILD_TIME=${BUILD_TIME}
+LABEL org.opencontainers.image.title="swift-devops-sample" \
+      org.opencontainers.image.description="Sample Swift HTTP app for the course module Containers in a DevOps workflow" \
+      org.opencontainers.image.revision="${GIT_SHA}" \
+      org.opencontainers.image.version="${APP_VERSION}" \
+      org.opencontainers.image.created="${BUILD_TIME}" \
+      org.opencontainers.image.source="${SOURCE_URL}"
+
+USER 10001:10001
+WORKDIR /data
+EXPOSE 8000
+
+# Exec form and the app's own probe: the slim image has no curl, and no shell is involved.
+HEALTHCHECK --interval=30s --timeout=5s --start-period=5s --retries=3 CMD ["app", "healthcheck"]
+
+# The app is PID 1 and handles SIGTERM itself, so `docker stop` returns at once.
+CMD ["app", "serve"]
