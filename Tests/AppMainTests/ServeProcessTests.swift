@@ -31,6 +31,14 @@ import Testing
         #expect(result.stderr.contains("refused"))
     }
 
+    @Test func healthcheckProbesTheHostWhenItNamesOneAddress() throws {
+        let server = try RunningServer(environment: ["HOST": "::1"])
+        let result = try AppProcess.run(["healthcheck"], environment: ["PORT": String(server.port), "HOST": "::1"])
+        #expect(result.status == 0)
+        #expect(result.stdout.hasPrefix("healthy: http://[::1]:\(server.port)/health"))
+        _ = server.stop()
+    }
+
     @Test func healthcheckRefusesPortZero() throws {
         let result = try AppProcess.run(["healthcheck"], environment: ["PORT": "0"])
         #expect(result.status == 1)
