@@ -16,10 +16,12 @@ let package = Package(
         .target(name: "AppCore", dependencies: ["HTTPServer"]),
         // The `app` command: reads the environment, builds the app, runs it.
         .executableTarget(name: "AppMain", dependencies: ["AppCore", "HTTPServer"]),
-        .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer"]),
+        // A raw TCP client shared by the tests that talk to a real server.
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "TestSupport"]),
         .testTarget(name: "AppCoreTests", dependencies: ["AppCore", "HTTPServer"]),
         // Runs the built `app` binary as a child process; depends on it only so that it is built first.
-        .testTarget(name: "AppMainTests", dependencies: ["AppMain"]),
+        .testTarget(name: "AppMainTests", dependencies: ["AppMain", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

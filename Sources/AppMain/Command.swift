@@ -21,19 +21,25 @@ enum Command: Equatable {
         }
     }
 
-    static let usage = """
-        usage: app [command]
+    static var usage: String {
+        let width = AppConfig.variables.map(\.name.count).max() ?? 0
+        let variables = AppConfig.variables.map { variable in
+            let padding = String(repeating: " ", count: width - variable.name.count)
+            return "  \(variable.name)\(padding)  default \(variable.defaultValue); \(variable.accepted)"
+        }
+        return """
+            usage: app [command]
 
-        commands:
-          serve         run the HTTP server (the default)
-          healthcheck   GET /health on this machine's server; exit 0 if it answers 200, 1 otherwise
-          check         validate the configuration from the environment; print OK (exit 0) or the error (exit 78)
-          --version     print the version
-          --help        print this help
+            commands:
+              serve         run the HTTP server (the default)
+              healthcheck   GET /health on this machine's server; exit 0 if it answers 200, 1 otherwise
+              check         validate the configuration; print OK (exit 0) or the error (exit 78)
+              --version     print the version
+              --help        print this help
 
-        Configuration comes only from environment variables: PORT, HOST, APP_ENV, LOG_LEVEL, DATABASE_URL,
-        SECRET_KEY, GIT_SHA, APP_VERSION, BUILD_TIME. See README.md.
-        """
+            Configuration comes only from these environment variables:
+            """ + "\n" + variables.joined(separator: "\n")
+    }
 
     static func versionLine(environment: [String: String]) -> String {
         let version = environment["APP_VERSION"].flatMap { $0.isEmpty ? nil : $0 } ?? AppConfig.defaultVersion

@@ -5,19 +5,31 @@ import HTTPServer
 
 /// `app serve`: starts the server and runs until SIGTERM or SIGINT, then drains and exits 0.
 enum ServeCommand {
-    static let gracePeriod = Duration.seconds(10)
-
     static func run(environment: [String: String]) -> Never {
         guard let config = loadConfig(environment), let address = config.listenAddress else {
             exit(ExitCode.config)
         }
         // A peer that closes early must cost an EPIPE, never the process.
         signal(SIGPIPE, SIG_IGN)
+        raiseOpenFileLimit()
         let logger = Logger(level: config.logLevel)
-        let router = AppRoutes.makeRouter(config: config, health: HealthMonitor())
+        let lifecycle = Lifecycle()
+        let router = AppRoutes.makeRouter(config: config, health: HealthMonitor(lifecycle: lifecycle))
         let observer: RequestObserver? = logger.isEnabled(.info) ? { @Sendable in logger.access($0) } : nil
         let server = HTTPServer(
-            configuration: ServerConfiguration(address: address), router: router, observer: observer)
+            configuration: config.server.serverConfiguration(address: address), router: router, observer: observer)
+        // Handlers go in before the server starts: a SIGTERM that arrives at any moment after the startup line
+        // must stop the process.
+        let gracePeriod = config.server.shutdownGrace
+        let graceSeconds = Double(gracePeriod.components.seconds) + Double(gracePeriod.components.attoseconds) / 1e18
+        let signalSources = SignalHandling.onTermination { signalName in
+            lifecycle.beginDraining()
+            logger.announce("shutting down", [("signal", signalName), ("grace_seconds", "\(graceSeconds)")])
+            server.shutdown(gracePeriod: gracePeriod) {
+                logger.announce("stopped")
+                exit(0)
+            }
+        }
         let bound: SocketAddress
         do {
             bound = try server.start()
@@ -32,14 +44,15 @@ enum ServeCommand {
                 ("version", config.version), ("commit", config.gitSHA ?? "unknown"),
                 ("log_level", config.logLevel.name), ("database", config.database.description),
             ])
-        let signalSources = SignalHandling.onTermination { signalName in
-            logger.announce(
-                "shutting down", [("signal", signalName), ("grace_seconds", "\(gracePeriod.components.seconds)")])
-            server.shutdown(gracePeriod: gracePeriod) {
-                logger.announce("stopped")
-                exit(0)
-            }
-        }
         withExtendedLifetime(signalSources) { dispatchMain() }
     }
+}
+
+/// Lets the process hold as many sockets as the hard limit allows (often 1024 by default, less than
+/// MAX_CONNECTIONS plus the listener and files).
+private func raiseOpenFileLimit() {
+    var limit = rlimit()
+    guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0, limit.rlim_cur < limit.rlim_max else { return }
+    limit.rlim_cur = limit.rlim_max
+    _ = setrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
 }

@@ -46,4 +46,34 @@ import Testing
             #expect(!String(decoding: try get(path, config: config).body, as: UTF8.self).contains("super-secret"))
         }
     }
+
+    private func delay(_ milliseconds: String) async -> Response {
+        var request = Request(method: "GET", target: "/delay/\(milliseconds)", path: "/delay/\(milliseconds)")
+        request.pathParameters = ["ms": milliseconds]
+        return await AppRoutes.delay(request)
+    }
+
+    @Test func delayAnswersAfterTheGivenTime() async {
+        let started = ContinuousClock.now
+        let response = await delay("50")
+        #expect(ContinuousClock.now - started >= .milliseconds(50))
+        #expect(response.status == .ok)
+        #expect(String(decoding: response.body, as: UTF8.self) == "{\"delayed_ms\": 50}")
+    }
+
+    @Test(arguments: ["10001", "-1", "abc", "1.5", "99999999999999999999", "+5"])
+    func delayRejectsValuesOutsideZeroToTenThousand(_ text: String) async {
+        let response = await delay(text)
+        #expect(response.status == .badRequest)
+        #expect(String(decoding: response.body, as: UTF8.self).contains("0 to 10000"))
+    }
+
+    @Test func delayIsRoutedAsAnAsyncHandler() throws {
+        let router = AppRoutes.makeRouter(config: try AppConfig.load(from: [:]), health: HealthMonitor())
+        guard case .found(.async, "/delay/{ms}", let parameters) = router.match(method: "GET", path: "/delay/10") else {
+            Issue.record("no async route for /delay/{ms}")
+            return
+        }
+        #expect(parameters == ["ms": "10"])
+    }
 }

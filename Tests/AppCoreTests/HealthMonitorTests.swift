@@ -39,4 +39,14 @@ private struct FixedCheck: HealthCheck {
         #expect(body.hasPrefix("{\"status\": \"unhealthy\", \"failing\": [\"disk\"]"))
         #expect(body.contains("\"disk\": {\"status\": \"down\", \"error\": \"full\"}"))
     }
+
+    @Test func answers503DrainingOnceShutdownStarts() {
+        let lifecycle = Lifecycle()
+        let monitor = HealthMonitor(lifecycle: lifecycle)
+        #expect(monitor.report().status == .ok)
+        lifecycle.beginDraining()
+        let response = monitor.report()
+        #expect(response.status == .serviceUnavailable)
+        #expect(String(decoding: response.body, as: UTF8.self) == "{\"status\": \"draining\"}")
+    }
 }

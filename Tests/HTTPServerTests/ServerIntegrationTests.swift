@@ -1,4 +1,5 @@
 import Glibc
+import TestSupport
 import Testing
 
 @testable import HTTPServer
@@ -8,6 +9,7 @@ private func testRouter() -> Router {
     router.get("/health") { _ in .json(.ok, "{\"status\": \"ok\"}") }
     router.get("/echo-query") { request in Response(body: Array((request.queryValue("q") ?? "-").utf8)) }
     router.add("POST", "/echo", .sync { request in Response(body: request.body) })
+    router.get("/big") { _ in Response(body: [UInt8](repeating: 120, count: 256 * 1024)) }
     router.add(
         "GET", "/slow/{ms}",
         .async { request in
@@ -252,6 +254,61 @@ private func testRouter() -> Router {
             let client = try TestClient(port: port)
             try client.send("GET /health HTTP/1.1\r\nHost: t\r\n\r\n")
             #expect(try client.readResponse().status == 200)
+        }
+    }
+
+    @Test func closesConnectionsThatNeverSendAByte() async throws {
+        try await withServer(testRouter(), configure: { $0.timeouts.idle = .milliseconds(300) }) { server, port in
+            let silent = try TestClient(port: port)
+            #expect(silent.isClosedByServer())
+            #expect(server.openConnectionCount == 0)
+        }
+    }
+
+    @Test func answers408WhenABodyStalls() async throws {
+        try await withServer(testRouter(), configure: { $0.timeouts.body = .milliseconds(300) }) { _, port in
+            let client = try TestClient(port: port)
+            try client.send("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 10\r\n\r\nabc")
+            let response = try client.readResponse()
+            #expect(response.status == 408)
+            #expect(response.body == "{\"error\": \"request body timed out\"}")
+            #expect(client.isClosedByServer())
+        }
+    }
+
+    @Test func neverAnswersARequestHiddenInASmuggledBody() async throws {
+        try await withServer(testRouter()) { _, port in
+            let hidden = "GET /echo-query?q=smuggled HTTP/1.1\r\nHost: t\r\n\r\n"
+            let client = try TestClient(port: port)
+            try client.send(
+                "POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: \(hidden.utf8.count + 5)\r\n"
+                    + "Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n\(hidden)")
+            let response = try client.readResponse()
+            #expect(response.status == 400)
+            #expect(client.isClosedByServer())
+        }
+    }
+
+    @Test func stopsReadingFromAClientThatNeverReadsAndClosesIt() async throws {
+        try await withServer(
+            testRouter(),
+            configure: {
+                $0.timeouts.write = .milliseconds(300)
+                $0.maxPendingOutputBytes = 256 * 1024
+            }
+        ) { server, port in
+            let greedy = try TestClient(port: port)
+            let requests = String(repeating: "GET /big HTTP/1.1\r\nHost: t\r\n\r\n", count: 200)
+            try greedy.send(requests)
+            // Others are served meanwhile.
+            let other = try TestClient(port: port)
+            try other.send("GET /health HTTP/1.1\r\nHost: t\r\n\r\n")
+            #expect(try other.readResponse().status == 200)
+            let deadline = ContinuousClock.now + .seconds(5)
+            while server.openConnectionCount > 1 && ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            #expect(server.openConnectionCount == 1)
         }
     }
 }

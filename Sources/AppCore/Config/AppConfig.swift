@@ -1,5 +1,8 @@
 import HTTPServer
 
+/// An environment variable as documented: its name, its default and what it accepts.
+public typealias ConfigVariable = (name: String, defaultValue: String, accepted: String)
+
 /// The app's whole configuration, read once from the environment and validated before anything starts.
 public struct AppConfig: Sendable, Equatable {
     public var port: Int
@@ -12,11 +15,14 @@ public struct AppConfig: Sendable, Equatable {
     public var gitSHA: String?
     public var version: String
     public var buildTime: String?
+    public var server: ServerSettings
 
     public static let defaultVersion = "1.0.0"
 
-    /// Every variable the app reads, with its default and what it accepts: the README's table, in code.
-    public static let variables: [(name: String, defaultValue: String, accepted: String)] = [
+    /// Every variable the app reads, with its default and what it accepts (shown by `app --help`).
+    public static let variables: [ConfigVariable] = appVariables + ServerSettings.variables
+
+    private static let appVariables: [ConfigVariable] = [
         ("PORT", "8000", portAccepted),
         ("HOST", "0.0.0.0", hostAccepted),
         ("APP_ENV", "development", environmentAccepted),
@@ -57,7 +63,8 @@ public struct AppConfig: Sendable, Equatable {
             secretKey: try reader.secret("SECRET_KEY", minimumLength: 16),
             gitSHA: reader.freeText("GIT_SHA"),
             version: reader.freeText("APP_VERSION") ?? defaultVersion,
-            buildTime: reader.freeText("BUILD_TIME")
+            buildTime: reader.freeText("BUILD_TIME"),
+            server: try ServerSettings.load(reader)
         )
     }
 

@@ -1,8 +1,9 @@
 import HTTPServer
 
-/// The app's HTTP surface: `/`, `/health` and `/version`.
+/// The app's HTTP surface: `/`, `/health`, `/version` and `/delay/{ms}`.
 public enum AppRoutes {
     public static let appName = "swift-devops-sample"
+    public static let maxDelayMilliseconds = 10_000
 
     public static func makeRouter(config: AppConfig, health: HealthMonitor) -> Router {
         var router = Router()
@@ -18,7 +19,19 @@ public enum AppRoutes {
         router.get("/health") { _ in health.report() }
         let version = Response.json(.ok, versionBody(config))
         router.get("/version") { _ in version }
+        router.add("GET", "/delay/{ms}", .async(delay))
         return router
+    }
+
+    /// Answers after the given number of milliseconds: a slow request on demand, for timeout and shutdown demos.
+    @Sendable static func delay(_ request: Request) async -> Response {
+        guard let text = request.pathParameters["ms"], text.allSatisfy(\.isASCIIDigit), text.count <= 5,
+            let milliseconds = Int(text), milliseconds <= maxDelayMilliseconds
+        else {
+            return .error(.badRequest, "delay must be a whole number of milliseconds from 0 to \(maxDelayMilliseconds)")
+        }
+        try? await Task.sleep(for: .milliseconds(milliseconds))
+        return .json(.ok, .object([("delayed_ms", .integer(milliseconds))]))
     }
 
     static func versionBody(_ config: AppConfig) -> JSON {
@@ -30,4 +43,8 @@ public enum AppRoutes {
             ("environment", .string(config.environment)),
         ])
     }
+}
+
+extension Character {
+    fileprivate var isASCIIDigit: Bool { ("0"..."9").contains(self) }
 }

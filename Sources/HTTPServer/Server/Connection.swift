@@ -108,12 +108,30 @@ final class Connection {
 
     // MARK: Requests
 
+    /// Answers every complete request in the buffer, in order, writing as it goes. Stops when the next request
+    /// is incomplete, a handler is running, or the client has too many unread responses.
     private func processInput() {
-        while case .open = phase, pendingOutput <= context.configuration.maxPendingOutputBytes {
+        var mayContinue = true
+        while mayContinue {
+            mayContinue = answerBufferedRequests()
+            flush()
+            // Room was made only if the flush emptied enough: otherwise a write event resumes us.
+            mayContinue = mayContinue && pendingOutput <= context.configuration.maxPendingOutputBytes
+        }
+        if case .open = phase, peerClosedWrite, pendingOutput == 0 {
+            // The client has finished sending: nothing more will arrive, so a partial request is abandoned.
+            close()
+        }
+    }
+
+    /// True when it stopped only because too much output is queued, with requests possibly left to answer.
+    private func answerBufferedRequests() -> Bool {
+        while case .open = phase {
+            if pendingOutput > context.configuration.maxPendingOutputBytes { return true }
             do {
                 guard case .request(let request) = try parser.parse(&input) else {
                     sendContinueIfAwaited()
-                    break
+                    return false
                 }
                 continueSent = false
                 let started = requestStarted ?? MonotonicClock.now()
@@ -123,12 +141,7 @@ final class Connection {
                 fail(with: error)
             }
         }
-        if case .open = phase, peerClosedWrite, pendingOutput == 0 {
-            // The client has finished sending: nothing more will arrive, so a partial request is abandoned.
-            close()
-            return
-        }
-        flush()
+        return false
     }
 
     private func sendContinueIfAwaited() {
@@ -219,6 +232,7 @@ final class Connection {
     // MARK: Writing and closing
 
     private func flush() {
+        if case .closed = phase { return }
         while pendingOutput > 0 {
             let sent = output.withUnsafeBytes { bytes in
                 send(fd, bytes.baseAddress.map { $0 + outputSent }, pendingOutput, Int32(MSG_NOSIGNAL))

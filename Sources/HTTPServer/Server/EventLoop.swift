@@ -72,20 +72,39 @@ final class EventLoop: @unchecked Sendable {
 
     private func acceptConnections() {
         // Bounded so one loop cannot starve its own connections during a connection storm.
-        for _ in 0..<Self.batch {
-            guard !isDraining, let fd = Socket.accept(listenerFD) else { return }
-            guard context.reserveConnection() else {
-                context.rejectOverCapacity(fd)
-                continue
+        for _ in 0..<Self.batch where !isDraining {
+            switch Socket.accept(listenerFD) {
+            case .accepted(let fd): adopt(fd)
+            case .skipped: continue
+            case .empty: return
+            case .exhausted:
+                pauseAccepting()
+                return
             }
-            nextSerial += 1
-            let connection = Connection(fd: fd, serial: nextSerial, loop: self)
-            guard csystem_epoll_add(epollFD, fd, CSYSTEM_EVENT_READ, 0) == 0 else {
-                close(fd)
-                context.releaseConnection()
-                continue
-            }
-            connections[fd] = connection
+        }
+    }
+
+    private func adopt(_ fd: Int32) {
+        guard context.reserveConnection() else {
+            context.rejectOverCapacity(fd)
+            return
+        }
+        guard csystem_epoll_add(epollFD, fd, CSYSTEM_EVENT_READ, 0) == 0 else {
+            close(fd)
+            context.releaseConnection()
+            return
+        }
+        nextSerial += 1
+        connections[fd] = Connection(fd: fd, serial: nextSerial, loop: self)
+    }
+
+    /// Out of descriptors, the listener stays readable: watching it would spin. Look again shortly,
+    /// by when a connection may have closed.
+    private func pauseAccepting() {
+        _ = csystem_epoll_remove(epollFD, listenerFD)
+        queue.asyncAfter(deadline: .now() + .milliseconds(100)) { [self] in
+            guard !isDraining, source != nil else { return }
+            _ = csystem_epoll_add(epollFD, listenerFD, CSYSTEM_EVENT_READ, 1)
         }
     }
 

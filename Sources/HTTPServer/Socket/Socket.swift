@@ -38,12 +38,27 @@ enum Socket {
         }
     }
 
-    /// Accepts one pending connection: its descriptor, or nil when none is waiting (or on a transient error).
-    static func accept(_ listener: Int32) -> Int32? {
+    enum AcceptResult {
+        case accepted(Int32)
+        /// Nothing is waiting.
+        case empty
+        /// One connection failed before it was taken (the client gave up): try the next.
+        case skipped
+        /// The process or system is out of descriptors or memory: stop accepting for a moment.
+        case exhausted
+    }
+
+    static func accept(_ listener: Int32) -> AcceptResult {
         let fd = csystem_accept(listener)
-        guard fd >= 0 else { return nil }
+        guard fd >= 0 else {
+            switch errno {
+            case EAGAIN: return .empty
+            case EMFILE, ENFILE, ENOBUFS, ENOMEM: return .exhausted
+            default: return .skipped
+            }
+        }
         setOption(fd, Int32(IPPROTO_TCP), TCP_NODELAY, 1)
-        return fd
+        return .accepted(fd)
     }
 
     static func setOption(_ fd: Int32, _ level: Int32, _ name: Int32, _ value: Int32) {

@@ -1,24 +1,22 @@
 import Glibc
-import HTTPServer
-import Testing
 
 /// A blocking TCP client for tests: sends raw bytes and reads raw HTTP/1.1 responses, with a timeout on every read.
-final class TestClient {
-    struct Response {
-        let status: Int
-        let headers: [String: String]
-        let body: String
-        let head: String
+public final class TestClient {
+    public struct Response {
+        public let status: Int
+        public let headers: [String: String]
+        public let body: String
+        public let head: String
     }
 
-    struct Failure: Error, CustomStringConvertible {
-        let description: String
+    public struct Failure: Error, CustomStringConvertible {
+        public let description: String
     }
 
-    let fd: Int32
+    public let fd: Int32
     private var buffered: [UInt8] = []
 
-    init(port: Int, timeoutSeconds: Int = 5) throws {
+    public init(port: Int, timeoutSeconds: Int = 5) throws {
         fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         var timeout = timeval(tv_sec: timeoutSeconds, tv_usec: 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
@@ -39,9 +37,9 @@ final class TestClient {
 
     deinit { close(fd) }
 
-    func send(_ text: String) throws { try send(Array(text.utf8)) }
+    public func send(_ text: String) throws { try send(Array(text.utf8)) }
 
-    func send(_ bytes: [UInt8]) throws {
+    public func send(_ bytes: [UInt8]) throws {
         var offset = 0
         while offset < bytes.count {
             let sent = bytes.withUnsafeBytes {
@@ -53,7 +51,7 @@ final class TestClient {
     }
 
     /// Reads one response; `bodyExpected: false` for answers to HEAD.
-    func readResponse(bodyExpected: Bool = true) throws -> Response {
+    public func readResponse(bodyExpected: Bool = true) throws -> Response {
         let headEnd = try readUntil([13, 10, 13, 10])
         let head = String(decoding: buffered[..<headEnd], as: UTF8.self)
         buffered.removeFirst(headEnd + 4)
@@ -78,7 +76,7 @@ final class TestClient {
     }
 
     /// True when the server closes the connection (reads EOF) before the read timeout.
-    func isClosedByServer() -> Bool {
+    public func isClosedByServer() -> Bool {
         while true {
             do {
                 if try !readMore() { return true }
@@ -109,22 +107,4 @@ final class TestClient {
         if errno == ECONNRESET { return false }
         throw Failure(description: "read timed out or failed: errno \(errno)")
     }
-}
-
-/// Starts a server on an ephemeral port for the duration of `body`.
-func withServer(
-    _ router: Router, configure: (inout ServerConfiguration) -> Void = { _ in },
-    _ body: (HTTPServer, Int) async throws -> Void
-) async throws {
-    var configuration = ServerConfiguration(address: try #require(SocketAddress(host: "127.0.0.1", port: 0)))
-    configure(&configuration)
-    let server = HTTPServer(configuration: configuration, router: router)
-    let port = try server.start().port
-    do {
-        try await body(server, port)
-    } catch {
-        await server.shutdown(gracePeriod: .zero)
-        throw error
-    }
-    await server.shutdown(gracePeriod: .seconds(1))
 }

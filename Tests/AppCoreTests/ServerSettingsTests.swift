@@ -1,0 +1,64 @@
+import HTTPServer
+import Testing
+
+@testable import AppCore
+
+@Suite struct ServerSettingsTests {
+    private func load(_ environment: [String: String]) throws(ConfigError) -> ServerSettings {
+        try AppConfig.load(from: environment).server
+    }
+
+    @Test func defaultsMatchTheDocumentedLimits() throws {
+        let settings = try load([:])
+        #expect(settings.limits.maxHeaderBytes == 16 * 1024)
+        #expect(settings.limits.maxTargetBytes == 8 * 1024)
+        #expect(settings.limits.maxHeaderCount == 100)
+        #expect(settings.limits.maxBodyBytes == 1024 * 1024)
+        #expect(settings.maxConnections == 1024)
+        #expect(settings.maxPendingOutputBytes == 1024 * 1024)
+        #expect(settings.timeouts.header == .seconds(10))
+        #expect(settings.timeouts.body == .seconds(10))
+        #expect(settings.timeouts.idle == .seconds(5))
+        #expect(settings.timeouts.write == .seconds(10))
+        #expect(settings.shutdownGrace == .seconds(10))
+    }
+
+    @Test func eachVariableSetsItsLimit() throws {
+        let settings = try load([
+            "MAX_HEADER_BYTES": "4096", "MAX_URI_BYTES": "1024", "MAX_HEADER_COUNT": "20", "MAX_BODY_BYTES": "0",
+            "MAX_CONNECTIONS": "10", "MAX_PENDING_OUTPUT_BYTES": "65536", "HEADER_TIMEOUT_SECONDS": "0.5",
+            "BODY_TIMEOUT_SECONDS": "2", "IDLE_TIMEOUT_SECONDS": "1.25", "WRITE_TIMEOUT_SECONDS": "3",
+            "SHUTDOWN_GRACE_SECONDS": "0",
+        ])
+        #expect(settings.limits.maxHeaderBytes == 4096)
+        #expect(settings.limits.maxTargetBytes == 1024)
+        #expect(settings.limits.maxHeaderCount == 20)
+        #expect(settings.limits.maxBodyBytes == 0)
+        #expect(settings.maxConnections == 10)
+        #expect(settings.maxPendingOutputBytes == 65536)
+        #expect(settings.timeouts.header == .milliseconds(500))
+        #expect(settings.timeouts.body == .seconds(2))
+        #expect(settings.timeouts.idle == .milliseconds(1250))
+        #expect(settings.timeouts.write == .seconds(3))
+        #expect(settings.shutdownGrace == .zero)
+        let configuration = settings.serverConfiguration(address: try #require(SocketAddress(host: "::", port: 1)))
+        #expect(configuration.limits == settings.limits)
+        #expect(configuration.maxConnections == 10)
+    }
+
+    @Test(arguments: [
+        ("MAX_HEADER_BYTES", "100"), ("MAX_HEADER_BYTES", "lots"), ("MAX_URI_BYTES", "0"), ("MAX_HEADER_COUNT", "0"),
+        ("MAX_BODY_BYTES", "-1"), ("MAX_CONNECTIONS", "0"), ("MAX_PENDING_OUTPUT_BYTES", "1"),
+        ("HEADER_TIMEOUT_SECONDS", "0"), ("BODY_TIMEOUT_SECONDS", "nan"), ("IDLE_TIMEOUT_SECONDS", "inf"),
+        ("WRITE_TIMEOUT_SECONDS", "1e3"), ("SHUTDOWN_GRACE_SECONDS", "-1"), ("SHUTDOWN_GRACE_SECONDS", ""),
+    ])
+    func rejectsOutOfRangeValues(_ name: String, _ value: String) {
+        do {
+            _ = try load([name: value])
+            Issue.record("\(name)=\(value) was accepted")
+        } catch {
+            #expect(error.variable == name)
+            #expect(error.accepted.contains(" to "))
+        }
+    }
+}
