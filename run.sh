@@ -22,6 +22,7 @@ usage: ./run.sh <verb>
   docker-run     run the image detached, published on PORT (default 8000); prints the container id
   wait-healthy   wait until Docker reports the container healthy (fails on unhealthy or timeout)
   docker-stop    stop and remove the container
+  fuzz           fuzz the request parser with libFuzzer for FUZZ_SECONDS (default 60); fails on any crash
   help           this text
 
 Environment: IMAGE (default my-app), CONTAINER (default my-app), PORT (default 8000).
@@ -35,7 +36,7 @@ git_sha() { git rev-parse HEAD 2>/dev/null || echo unknown; }
 lint() {
     local failed=0
     echo "== swift format lint"
-    swift format lint --strict --recursive Sources Tests Package.swift || failed=1
+    swift format lint --strict --recursive Sources Tests Fuzz Package.swift || failed=1
     echo "== bash -n run.sh .ci/run"
     bash -n run.sh .ci/run || failed=1
     if have shellcheck; then
@@ -71,6 +72,22 @@ lint() {
         return 1
     fi
     echo "lint: clean"
+}
+
+# The parser and message sources compiled with the fuzz entry point, outside SwiftPM: libFuzzer brings its own main.
+fuzz() {
+    local dir=.build-fuzz
+    mkdir -p "$dir/corpus" "$dir/artifacts"
+    clang -c -g -O1 -fsanitize=fuzzer-no-link,address -I Sources/CSystem/include \
+        Sources/CSystem/CSystem.c -o "$dir/CSystem.o"
+    swiftc -sanitize=fuzzer,address -parse-as-library -g -O -module-name RequestParserFuzz \
+        -I Sources/CSystem/include Sources/HTTPServer/Parser/*.swift Sources/HTTPServer/Message/*.swift \
+        Fuzz/RequestParserFuzzer.swift "$dir/CSystem.o" -o "$dir/request-parser-fuzzer"
+    # The committed seeds stay as they are; what libFuzzer learns goes to the scratch corpus.
+    cp Fuzz/corpus/* "$dir/corpus/"
+    # Swift's own crash backtracer would wait on every crash; libFuzzer reports them itself.
+    SWIFT_BACKTRACE=enable=no "$dir/request-parser-fuzzer" -max_total_time="${FUZZ_SECONDS:-60}" -max_len=4096 -timeout=10 \
+        -print_final_stats=1 -artifact_prefix="$dir/artifacts/" "$dir/corpus"
 }
 
 container_id() { docker ps -aq --filter "name=^/${CONTAINER}$"; }
@@ -137,6 +154,9 @@ case "$verb" in
         else
             echo "no container named $CONTAINER"
         fi
+        ;;
+    fuzz)
+        fuzz
         ;;
     help | -h | --help)
         usage

@@ -68,6 +68,14 @@ private func parseError(_ text: String, limits: HTTPLimits = HTTPLimits()) -> HT
         #expect(try parse("\r\n\r\nGET / HTTP/1.1\r\nHost: a\r\n\r\n").count == 1)
     }
 
+    /// Found by the fuzzer: a CRLF after a body, split across reads, was taken for an empty request line.
+    @Test func ignoresEmptyLinesSplitAcrossReads() throws {
+        let text = "POST /a HTTP/1.1\r\nHost: a\r\nContent-Length: 1\r\n\r\nz\r\n\r\nGET /b HTTP/1.1\r\nHost: a\r\n\r\n"
+        for pieceSize in 1...5 {
+            #expect(try parse(text, pieceSize: pieceSize).map(\.path) == ["/a", "/b"])
+        }
+    }
+
     @Test func decodesPercentEscapesInPathAndSplitsQuery() throws {
         let request = try #require(try parse("GET /a%20b/c?x=1&name=J%C3%BCrgen+M HTTP/1.1\r\nHost: a\r\n\r\n").first)
         #expect(request.path == "/a b/c")

@@ -122,12 +122,13 @@ struct RequestParser {
     }
 
     /// RFC 9112 section 2.2: a server should ignore empty lines received before a request line.
+    /// The CRLF may arrive split across reads, so this runs on every call, not only on a fresh buffer.
     private mutating func skipEmptyLinesBeforeRequest(_ input: inout InputBuffer) {
-        guard scannedHeadBytes == 0 else { return }
         while input.readableCount >= 2 {
             let startsWithCRLF = input.withReadableBytes { $0[0] == ByteClass.cr && $0[1] == ByteClass.lf }
             guard startsWithCRLF else { return }
             input.consume(2)
+            scannedHeadBytes = max(0, scannedHeadBytes - 2)
         }
     }
 }
