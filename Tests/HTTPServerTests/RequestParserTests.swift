@@ -201,6 +201,12 @@ private func parseError(_ text: String, limits: HTTPLimits = HTTPLimits()) -> HT
         #expect(parseError(text) == expected)
     }
 
+    @Test func rejectsANonTokenMethodBeforeTheLineEnds() {
+        // The start of a TLS ClientHello: no CRLF will ever come.
+        #expect(parseError("\u{16}\u{3}\u{1}\u{2}\u{0}") == .invalidMethod)
+        #expect(parseError("GE") == nil)
+    }
+
     @Test func eachErrorMapsToItsStatus() {
         #expect(HTTPParseError.malformedRequestLine.status.code == 400)
         #expect(HTTPParseError.unsupportedTransferEncoding.status.code == 501)

@@ -38,13 +38,15 @@ enum HeadParser {
     static func parseRequestLine(_ line: UnsafeBufferPointer<UInt8>, limits: HTTPLimits) throws(HTTPParseError)
         -> Request
     {
-        guard let firstSpace = line.firstIndex(of: ByteClass.space),
-            let lastSpace = line.lastIndex(of: ByteClass.space), firstSpace < lastSpace
-        else { throw .malformedRequestLine }
-        let method = UnsafeBufferPointer(rebasing: line[..<firstSpace])
-        let target = UnsafeBufferPointer(rebasing: line[(firstSpace + 1)..<lastSpace])
-        let version = try parseVersion(UnsafeBufferPointer(rebasing: line[(lastSpace + 1)...]))
+        // The method is checked first, as RequestParser does on an incomplete line, so both agree.
+        let methodEnd = line.firstIndex(of: ByteClass.space) ?? line.count
+        let method = UnsafeBufferPointer(rebasing: line[..<methodEnd])
         guard !method.isEmpty, method.allSatisfy(ByteClass.isToken) else { throw .invalidMethod }
+        guard let lastSpace = line.lastIndex(of: ByteClass.space), methodEnd < lastSpace else {
+            throw .malformedRequestLine
+        }
+        let target = UnsafeBufferPointer(rebasing: line[(methodEnd + 1)..<lastSpace])
+        let version = try parseVersion(UnsafeBufferPointer(rebasing: line[(lastSpace + 1)...]))
         if target.count > limits.maxTargetBytes { throw .targetTooLong }
         guard !target.isEmpty, target.allSatisfy(ByteClass.isTargetCharacter) else { throw .invalidTarget }
         let methodText = String(decoding: method, as: UTF8.self)

@@ -104,6 +104,10 @@ struct RequestParser {
     ) throws(HTTPParseError) {
         // Bytes before `scanFrom` were checked on an earlier read.
         if hasBareLineFeed(bytes, from: scanFrom) { throw .bareLineFeed }
+        // A method is a token: anything else (a TLS handshake sent to a plain port, say) is refused at once
+        // rather than waited on until the header timeout.
+        let methodEnd = bytes.firstIndex { $0 == ByteClass.space || $0 == ByteClass.cr } ?? bytes.count
+        if !bytes[..<methodEnd].allSatisfy(ByteClass.isToken) { throw .invalidMethod }
         if bytes.count > limits.maxTargetBytes + 64 && findCRLF(bytes) == nil { throw .targetTooLong }
         if bytes.count > limits.maxHeaderBytes { throw .headersTooLarge }
     }
