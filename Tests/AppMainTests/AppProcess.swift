@@ -9,6 +9,12 @@ struct AppProcess {
         return URL(fileURLWithPath: testExecutable).deletingLastPathComponent().appendingPathComponent("app")
     }
 
+    /// The given variables plus the sanitizers' options, so a sanitized test run configures its children too.
+    static func environment(_ variables: [String: String]) -> [String: String] {
+        let sanitizerOptions = ProcessInfo.processInfo.environment.filter { $0.key.hasSuffix("SAN_OPTIONS") }
+        return sanitizerOptions.merging(variables) { $1 }
+    }
+
     struct Result {
         let status: Int32
         let stdout: String
@@ -20,7 +26,7 @@ struct AppProcess {
         let process = Process()
         process.executableURL = binary
         process.arguments = arguments
-        process.environment = environment
+        process.environment = Self.environment(environment)
         let output = Pipe()
         let errors = Pipe()
         process.standardOutput = output
@@ -44,7 +50,7 @@ final class RunningServer {
     init(environment: [String: String] = [:]) throws {
         process.executableURL = AppProcess.binary
         process.arguments = ["serve"]
-        process.environment = ["PORT": "0", "HOST": "127.0.0.1"].merging(environment) { $1 }
+        process.environment = AppProcess.environment(["PORT": "0", "HOST": "127.0.0.1"].merging(environment) { $1 })
         process.standardOutput = output
         try process.run()
         port = try Self.readPort(from: output.fileHandleForReading)

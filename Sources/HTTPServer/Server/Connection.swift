@@ -178,7 +178,7 @@ final class Connection {
         let loop = self.loop
         let fd = self.fd
         let serial = self.serial
-        Task {
+        Task(executorPreference: context.handlerExecutor) {
             let response = await handle(request)
             loop.queue.async {
                 loop.connection(fd: fd, serial: serial)?.resume(request, response, route: route, started: started)

@@ -54,25 +54,21 @@ public final class HTTPServer: Sendable {
             completion()
             return
         }
-        let stoppedAccepting = DispatchGroup()
-        for loop in loops {
-            loop.queue.async(group: stoppedAccepting) { loop.beginDrain() }
-        }
-        // Closed only once no loop can still be accepting on it.
-        stoppedAccepting.wait()
-        close(listener)
-        let deadline = MonotonicClock.now() + gracePeriod.nanoseconds
+        // The drain runs on its own queue, which may wait on the loops' queues: they never wait on it.
         let drainQueue = DispatchQueue(label: "http.drain")
         drainQueue.async { [self] in
-            waitForQuiet(loops, deadline: deadline, on: drainQueue) {
-                let stopped = DispatchGroup()
+            for loop in loops {
+                loop.queue.sync { loop.beginDrain() }
+            }
+            // Closed only now that no loop can still be accepting on it.
+            close(listener)
+            let deadline = MonotonicClock.now() + gracePeriod.nanoseconds
+            waitForQuiet(loops, deadline: deadline, on: drainQueue) { [self] in
                 for loop in loops {
-                    loop.queue.async(group: stopped) { loop.stop() }
+                    loop.queue.sync { loop.stop() }
                 }
-                stopped.notify(queue: drainQueue) { [self] in
-                    state.withLock { $0 = .stopped }
-                    completion()
-                }
+                state.withLock { $0 = .stopped }
+                completion()
             }
         }
     }
@@ -81,21 +77,12 @@ public final class HTTPServer: Sendable {
     private func waitForQuiet(
         _ loops: [EventLoop], deadline: UInt64, on queue: DispatchQueue, then finish: @escaping @Sendable () -> Void
     ) {
-        let busy = Mutex(0)
-        let counted = DispatchGroup()
-        for loop in loops {
-            loop.queue.async(group: counted) {
-                let count = loop.busyConnectionCount
-                busy.withLock { $0 += count }
-            }
-        }
-        counted.notify(queue: queue) { [self] in
-            if busy.withLock({ $0 }) == 0 || MonotonicClock.now() >= deadline {
-                finish()
-            } else {
-                queue.asyncAfter(deadline: .now() + .milliseconds(10)) { [self] in
-                    waitForQuiet(loops, deadline: deadline, on: queue, then: finish)
-                }
+        let busy = loops.reduce(0) { total, loop in total + loop.queue.sync { loop.busyConnectionCount } }
+        if busy == 0 || MonotonicClock.now() >= deadline {
+            finish()
+        } else {
+            queue.asyncAfter(deadline: .now() + .milliseconds(10)) { [self] in
+                waitForQuiet(loops, deadline: deadline, on: queue, then: finish)
             }
         }
     }

@@ -6,6 +6,7 @@ final class ServerContext: Sendable {
     let configuration: ServerConfiguration
     let router: Router
     let observer: RequestObserver?
+    let handlerExecutor = HandlerExecutor()
     private let openConnections = Atomic<Int>(0)
 
     init(configuration: ServerConfiguration, router: Router, observer: RequestObserver?) {
