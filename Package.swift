@@ -12,13 +12,19 @@ let package = Package(
         .target(name: "CSystem"),
         // A generic HTTP/1.1 server on POSIX sockets and Dispatch. Knows nothing of the app.
         .target(name: "HTTPServer", dependencies: ["CSystem"]),
-        // The application: configuration, routes, health checks, logging. Knows nothing of sockets.
-        .target(name: "AppCore", dependencies: ["HTTPServer"]),
+        // The system's SQLite: the one C library this project links.
+        .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
+        // A PostgreSQL client on the wire protocol (startup, SCRAM/MD5/password auth, extended query), with the
+        // hashes it needs. Knows nothing of the app.
+        .target(name: "PostgresClient"),
+        // The application: configuration, routes, health checks, storage, logging. Knows nothing of sockets.
+        .target(name: "AppCore", dependencies: ["HTTPServer", "PostgresClient", "CSQLite"]),
         // The `app` command: reads the environment, builds the app, runs it.
         .executableTarget(name: "AppMain", dependencies: ["AppCore", "HTTPServer"]),
         // A raw TCP client shared by the tests that talk to a real server.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "TestSupport"]),
+        .testTarget(name: "PostgresClientTests", dependencies: ["PostgresClient"]),
         .testTarget(name: "AppCoreTests", dependencies: ["AppCore", "HTTPServer"]),
         // Runs the built `app` binary as a child process; depends on it only so that it is built first.
         .testTarget(name: "AppMainTests", dependencies: ["AppMain", "TestSupport"]),

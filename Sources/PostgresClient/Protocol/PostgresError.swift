@@ -1,0 +1,36 @@
+/// Why a PostgreSQL operation failed. Never carries the password.
+public struct PostgresError: Error, CustomStringConvertible, Sendable, Equatable {
+    public enum Kind: Sendable, Equatable {
+        /// No TCP connection (refused, unreachable, name not found).
+        case connection
+        /// The server rejected the credentials, or asked for a method this client does not have.
+        case authentication
+        /// An `ErrorResponse`, with its SQLSTATE code.
+        case server(sqlState: String)
+        /// A connect or query deadline passed.
+        case timeout
+        /// The server sent something this client cannot follow; the connection is unusable.
+        case protocolViolation
+        /// The connection broke mid-conversation.
+        case closed
+    }
+
+    public let kind: Kind
+    public let message: String
+
+    public init(_ kind: Kind, _ message: String) {
+        self.kind = kind
+        self.message = message
+    }
+
+    public var description: String {
+        if case .server(let sqlState) = kind { return "\(message) (SQLSTATE \(sqlState))" }
+        return message
+    }
+
+    /// True when the connection it happened on can no longer be used.
+    var breaksConnection: Bool {
+        if case .server = kind { return false }
+        return true
+    }
+}
