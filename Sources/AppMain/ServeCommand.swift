@@ -14,7 +14,11 @@ enum ServeCommand {
         raiseOpenFileLimit()
         let logger = Logger(level: config.logLevel)
         let lifecycle = Lifecycle()
-        let router = AppRoutes.makeRouter(config: config, health: HealthMonitor(lifecycle: lifecycle))
+        let repository = NoteRepository(database: config.database.makeDatabase())
+        let database = DatabaseMonitor(repository: repository, logger: logger)
+        let health = HealthMonitor(checks: [database], lifecycle: lifecycle)
+        let notes = NotesAPI(repository: repository, logger: logger)
+        let router = AppRoutes.makeRouter(config: config, health: health, notes: notes)
         let observer: RequestObserver? = logger.isEnabled(.info) ? { @Sendable in logger.access($0) } : nil
         let server = HTTPServer(
             configuration: config.server.serverConfiguration(address: address), router: router, observer: observer)
@@ -30,6 +34,11 @@ enum ServeCommand {
                 exit(0)
             }
         }
+        // The first database check gets a moment, so /health is right from the first probe; an unreachable
+        // database must not hold the start up for long (it is retried in the background).
+        let firstCheck = DispatchSemaphore(value: 0)
+        Task { await database.run { firstCheck.signal() } }
+        _ = firstCheck.wait(timeout: .now() + .seconds(2))
         let bound: SocketAddress
         do {
             bound = try server.start()

@@ -38,10 +38,12 @@ class Server:
         self.process = subprocess.Popen(
             [binary, "serve"], env=environment, stdout=subprocess.PIPE, preexec_fn=limit_files, text=True
         )
-        line = self.process.stdout.readline()
         marker = " port="
-        if marker not in line:
-            raise RuntimeError("no startup line: %r" % line)
+        line = ""
+        while marker not in line:
+            line = self.process.stdout.readline()
+            if not line:
+                raise RuntimeError("the app exited before its startup line")
         self.port = int(line.split(marker)[1].split()[0])
         # Keep draining stdout so the app never blocks on a full pipe.
         threading.Thread(target=self.process.stdout.read, daemon=True).start()

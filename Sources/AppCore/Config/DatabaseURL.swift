@@ -34,6 +34,15 @@ public enum DatabaseURL: Sendable, Equatable, CustomStringConvertible {
         }
     }
 
+    /// The database this URL names. Nothing connects until the first query.
+    public func makeDatabase() -> any SQLDatabase {
+        switch self {
+        case .sqliteMemory: SQLiteDatabase(path: ":memory:")
+        case .sqliteFile(let path): SQLiteDatabase(path: path)
+        case .postgres(let url): PostgresDatabase(url: url)
+        }
+    }
+
     /// The URL as it may be logged: never with its password.
     public var description: String {
         switch self {

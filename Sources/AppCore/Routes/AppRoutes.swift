@@ -1,11 +1,11 @@
 import HTTPServer
 
-/// The app's HTTP surface: `/`, `/health`, `/version` and `/delay/{ms}`.
+/// The app's HTTP surface: `/`, `/health`, `/version`, `/delay/{ms}` and, given a database, `/api/notes`.
 public enum AppRoutes {
     public static let appName = "swift-devops-sample"
     public static let maxDelayMilliseconds = 10_000
 
-    public static func makeRouter(config: AppConfig, health: HealthMonitor) -> Router {
+    public static func makeRouter(config: AppConfig, health: HealthMonitor, notes: NotesAPI? = nil) -> Router {
         var router = Router()
         let greeting = Response.json(
             .ok,
@@ -20,6 +20,7 @@ public enum AppRoutes {
         let version = Response.json(.ok, versionBody(config))
         router.get("/version") { _ in version }
         router.add("GET", "/delay/{ms}", .async(delay))
+        notes?.register(on: &router)
         return router
     }
 
@@ -46,5 +47,5 @@ public enum AppRoutes {
 }
 
 extension Character {
-    fileprivate var isASCIIDigit: Bool { ("0"..."9").contains(self) }
+    var isASCIIDigit: Bool { ("0"..."9").contains(self) }
 }

@@ -25,6 +25,12 @@ public indirect enum JSON: Sendable, Equatable {
     }
 
     public static func == (lhs: JSON, rhs: JSON) -> Bool { lhs.text == rhs.text }
+
+    /// The value of `key` in an object (the first, if a key repeats); nil for anything else.
+    public subscript(key: String) -> JSON? {
+        guard case .object(let fields) = self else { return nil }
+        return fields.first { $0.0 == key }?.1
+    }
 }
 
 extension Response {

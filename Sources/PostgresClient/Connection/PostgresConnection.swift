@@ -34,9 +34,9 @@ final class PostgresConnection: @unchecked Sendable {
     }
 
     /// Runs one statement with `parameters` bound to `$1`, `$2`, ... and returns its rows as text.
-    func query(_ sql: String, _ parameters: [String?]) throws(PostgresError) -> [[String?]] {
+    func query(_ sql: String, _ parameters: [String?], timeout: Duration? = nil) throws(PostgresError) -> [[String?]] {
         guard !isBroken else { throw PostgresError(.closed, "connection is closed") }
-        let deadline = Deadline(after: configuration.queryTimeout)
+        let deadline = Deadline(after: timeout ?? configuration.queryTimeout)
         do throws(PostgresError) {
             try socket.write(FrontendMessage.extendedQuery(sql, parameters: parameters), deadline: deadline)
             var rows: [[String?]] = []

@@ -19,12 +19,14 @@ public final class PostgresPool: Sendable {
         self.size = max(1, size)
     }
 
-    /// Runs one statement on a pooled connection.
-    public func query(_ sql: String, _ parameters: [String?] = []) async throws(PostgresError) -> [[String?]] {
+    /// Runs one statement on a pooled connection, within `timeout` (default: the configuration's query timeout).
+    public func query(_ sql: String, _ parameters: [String?] = [], timeout: Duration? = nil) async throws(PostgresError)
+        -> [[String?]]
+    {
         let connection = try await acquire()
         let result: Result<[[String?]], PostgresError> = await runBlocking {
             do throws(PostgresError) {
-                return .success(try connection.query(sql, parameters))
+                return .success(try connection.query(sql, parameters, timeout: timeout))
             } catch {
                 return .failure(error)
             }

@@ -1,0 +1,133 @@
+import HTTPServer
+
+/// `/api/notes`: list, create, read and delete short text notes in the configured database.
+public struct NotesAPI: Sendable {
+    let repository: NoteRepository
+    let logger: Logger
+
+    static let maxTextLength = 1000
+    static let defaultLimit = 20
+    static let maxLimit = 100
+
+    public init(repository: NoteRepository, logger: Logger) {
+        self.repository = repository
+        self.logger = logger
+    }
+
+    public func register(on router: inout Router) {
+        router.add("GET", "/api/notes", .async(list))
+        router.add("POST", "/api/notes", .async(create))
+        router.add("GET", "/api/notes/{id}", .async(read))
+        router.add("DELETE", "/api/notes/{id}", .async(delete))
+    }
+
+    @Sendable func list(_ request: Request) async -> Response {
+        var limit = Self.defaultLimit
+        if let text = request.queryValue("limit") {
+            guard text.allSatisfy(\.isASCIIDigit), let value = Int(text), (1...Self.maxLimit).contains(value) else {
+                return .error(.badRequest, "limit must be a whole number from 1 to \(Self.maxLimit)")
+            }
+            limit = value
+        }
+        return await respond { () async throws(StoreError) -> Response in
+            let notes = try await repository.list(limit: limit)
+            return .json(.ok, .object([("notes", .array(notes.map(\.json)))]))
+        }
+    }
+
+    @Sendable func create(_ request: Request) async -> Response {
+        guard Self.isJSON(request.headers["content-type"]) else {
+            return .error(.unsupportedMediaType, "Content-Type must be application/json")
+        }
+        let text: String
+        switch Self.noteText(request.body) {
+        case .success(let value): text = value
+        case .failure(let problem): return .error(.badRequest, problem.message)
+        }
+        return await respond { () async throws(StoreError) -> Response in
+            let note = try await repository.create(text: text, createdAt: Timestamp.now())
+            let headers = HTTPHeaders([("Location", "/api/notes/\(note.id)")])
+            return .json(.created, note.json, headers: headers)
+        }
+    }
+
+    @Sendable func read(_ request: Request) async -> Response {
+        guard let id = Self.noteID(request) else { return Self.notFound }
+        return await respond { () async throws(StoreError) -> Response in
+            guard let note = try await repository.find(id: id) else { return Self.notFound }
+            return .json(.ok, note.json)
+        }
+    }
+
+    @Sendable func delete(_ request: Request) async -> Response {
+        guard let id = Self.noteID(request) else { return Self.notFound }
+        return await respond { () async throws(StoreError) -> Response in
+            try await repository.delete(id: id) ? Response(status: .noContent) : Self.notFound
+        }
+    }
+
+    static let notFound = Response.error(.notFound, "note not found")
+
+    /// Maps storage failures to 503 (try again) or 500; the details go to the log, not to the client.
+    private func respond(_ work: () async throws(StoreError) -> Response) async -> Response {
+        do {
+            return try await work()
+        } catch {
+            logger.error("notes request failed", [("error", error.message)])
+            return error.kind == .unavailable
+                ? .error(.serviceUnavailable, "database unavailable") : .error(.internalServerError, "database error")
+        }
+    }
+
+    /// `application/json`, with or without parameters such as `; charset=utf-8`.
+    static func isJSON(_ contentType: String?) -> Bool {
+        guard let contentType else { return false }
+        let mediaType = contentType.split(separator: ";", maxSplits: 1).first ?? ""
+        return mediaType.trimmingCharacters(in: " \t").lowercased() == "application/json"
+    }
+
+    struct InvalidNote: Error {
+        let message: String
+    }
+
+    /// `{"text": "..."}` with 1 to 1000 characters and no NUL (PostgreSQL cannot store one).
+    static func noteText(_ body: [UInt8]) -> Result<String, InvalidNote> {
+        let json: JSON
+        do {
+            json = try JSONParser.parse(body)
+        } catch {
+            return .failure(InvalidNote(message: "invalid JSON: \(error.message)"))
+        }
+        guard case .object = json else {
+            return .failure(InvalidNote(message: "the body must be a JSON object like {\"text\": \"...\"}"))
+        }
+        guard case .string(let text) = json["text"] else {
+            return .failure(InvalidNote(message: "\"text\" must be a string"))
+        }
+        guard (1...maxTextLength).contains(text.count) else {
+            return .failure(InvalidNote(message: "\"text\" must be 1 to \(maxTextLength) characters"))
+        }
+        guard !text.unicodeScalars.contains("\u{0}") else {
+            return .failure(InvalidNote(message: "\"text\" must not contain NUL characters"))
+        }
+        return .success(text)
+    }
+
+    /// A positive decimal id; anything else names no note.
+    static func noteID(_ request: Request) -> Int64? {
+        guard let text = request.pathParameters["id"], text.count <= 18, text.allSatisfy(\.isASCIIDigit),
+            let id = Int64(text), id > 0
+        else { return nil }
+        return id
+    }
+}
+
+extension StringProtocol {
+    fileprivate func trimmingCharacters(in set: String) -> Substring {
+        let text = Substring(self)
+        guard let first = text.firstIndex(where: { !set.contains($0) }),
+            let last = text.lastIndex(where: { !set.contains($0) })
+        else { return "" }
+        return text[first...last]
+    }
+}

@@ -1,0 +1,131 @@
+import CSQLite
+import Dispatch
+
+/// The system's SQLite, opened on first use. Every call runs on one serial queue, so the single handle is
+/// never used by two threads at once (and `:memory:` keeps one database for the life of the process).
+///
+/// `@unchecked Sendable`: `handle` is read and written only inside `queue.async` blocks.
+public final class SQLiteDatabase: SQLDatabase, @unchecked Sendable {
+    public let path: String
+    private let queue = DispatchQueue(label: "sqlite")
+    private var handle: OpaquePointer?
+
+    public let createNotesTable = """
+        CREATE TABLE IF NOT EXISTS notes (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            text TEXT NOT NULL,
+            created_at TEXT NOT NULL
+        )
+        """
+
+    /// `path` is `:memory:` or a file path.
+    public init(path: String) {
+        self.path = path
+    }
+
+    deinit {
+        sqlite3_close_v2(handle)
+    }
+
+    public func query(_ sql: String, _ parameters: [SQLValue], timeout: Duration? = nil) async throws(StoreError)
+        -> [[SQLValue]]
+    {
+        let result: Result<[[SQLValue]], StoreError> = await withCheckedContinuation { continuation in
+            queue.async {
+                continuation.resume(returning: Result { () throws(StoreError) in try self.run(sql, parameters) })
+            }
+        }
+        return try result.get()
+    }
+
+    private func open() throws(StoreError) -> OpaquePointer {
+        if let handle { return handle }
+        var opened: OpaquePointer?
+        let flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX
+        let status = sqlite3_open_v2(path, &opened, flags, nil)
+        guard status == SQLITE_OK, let opened else {
+            let message = opened.map { String(cString: sqlite3_errmsg($0)) } ?? "out of memory"
+            sqlite3_close_v2(opened)
+            throw StoreError(.unavailable, "cannot open SQLite database \(path): \(message)")
+        }
+        // WAL lets readers and the writer proceed together; FULL sync makes an acknowledged write durable;
+        // the busy timeout waits out another process's write lock instead of failing.
+        let pragmas =
+            path == ":memory:"
+            ? "PRAGMA busy_timeout = 5000;"
+            : "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA busy_timeout = 5000;"
+        guard sqlite3_exec(opened, pragmas, nil, nil, nil) == SQLITE_OK else {
+            let message = String(cString: sqlite3_errmsg(opened))
+            sqlite3_close_v2(opened)
+            throw StoreError(.unavailable, "cannot use SQLite database \(path): \(message)")
+        }
+        handle = opened
+        return opened
+    }
+
+    private func run(_ sql: String, _ parameters: [SQLValue]) throws(StoreError) -> [[SQLValue]] {
+        let database = try open()
+        var statement: OpaquePointer?
+        guard sqlite3_prepare_v2(database, sql, -1, &statement, nil) == SQLITE_OK, let statement else {
+            throw failure(database)
+        }
+        defer { sqlite3_finalize(statement) }
+        for (index, parameter) in parameters.enumerated() {
+            try bind(parameter, at: Int32(index + 1), in: statement, database)
+        }
+        var rows: [[SQLValue]] = []
+        while true {
+            switch sqlite3_step(statement) {
+            case SQLITE_ROW:
+                rows.append((0..<sqlite3_column_count(statement)).map { column(statement, $0) })
+            case SQLITE_DONE:
+                return rows
+            default:
+                throw failure(database)
+            }
+        }
+    }
+
+    /// Text is bound by length, so every byte round-trips; SQLite copies it (SQLITE_TRANSIENT).
+    private func bind(_ value: SQLValue, at index: Int32, in statement: OpaquePointer, _ database: OpaquePointer)
+        throws(StoreError)
+    {
+        let status: Int32
+        switch value {
+        case .integer(let number):
+            status = sqlite3_bind_int64(statement, index, number)
+        case .text(let text):
+            // An empty array has no base address; a terminating NUL gives every text one.
+            let bytes = Array(text.utf8) + [0]
+            let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
+            status = bytes.withUnsafeBufferPointer { buffer in
+                buffer.withMemoryRebound(to: CChar.self) {
+                    sqlite3_bind_text(statement, index, $0.baseAddress, Int32(buffer.count - 1), transient)
+                }
+            }
+        case .null:
+            status = sqlite3_bind_null(statement, index)
+        }
+        guard status == SQLITE_OK else { throw failure(database) }
+    }
+
+    private func column(_ statement: OpaquePointer, _ index: Int32) -> SQLValue {
+        switch sqlite3_column_type(statement, index) {
+        case SQLITE_INTEGER:
+            return .integer(sqlite3_column_int64(statement, index))
+        case SQLITE_NULL:
+            return .null
+        default:
+            let count = Int(sqlite3_column_bytes(statement, index))
+            guard let text = sqlite3_column_text(statement, index) else { return .text("") }
+            return .text(String(decoding: UnsafeBufferPointer(start: text, count: count), as: UTF8.self))
+        }
+    }
+
+    private func failure(_ database: OpaquePointer) -> StoreError {
+        let code = sqlite3_errcode(database)
+        let message = "SQLite: \(String(cString: sqlite3_errmsg(database)))"
+        let busy = code == SQLITE_BUSY || code == SQLITE_LOCKED || code == SQLITE_CANTOPEN || code == SQLITE_IOERR
+        return StoreError(busy ? .unavailable : .failed, message)
+    }
+}

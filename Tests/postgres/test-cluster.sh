@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# A throwaway PostgreSQL cluster for the tests, on 127.0.0.1:$PGTEST_PORT, with one role per authentication
+# method. Uses Debian's postgresql package (apt-get install postgresql).
+#
+#   eval "$(Tests/postgres/test-cluster.sh start)"   # fresh cluster; prints the TEST_DATABASE_URL* exports
+#   Tests/postgres/test-cluster.sh stop               # stop the server (the data stays)
+#   Tests/postgres/test-cluster.sh resume             # start it again on the same data
+set -euo pipefail
+
+PORT="${PGTEST_PORT:-55432}"
+DIR="${PGTEST_DIR:-/tmp/swift-devops-sample-pg}"
+BIN="$(find /usr/lib/postgresql -maxdepth 2 -name bin -type d | sort -V | tail -n 1)"
+[ -x "$BIN/initdb" ] || { echo "PostgreSQL server binaries not found: apt-get install postgresql" >&2; exit 1; }
+
+# initdb refuses to run as root: use the postgres account then.
+as_owner() {
+    if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+
+pg_ctl_run() { as_owner "$BIN/pg_ctl" -D "$DIR/data" "$@"; }
+
+start_server() {
+    pg_ctl_run -o "-p $PORT -k $DIR -c listen_addresses=127.0.0.1" -l "$DIR/server.log" -w -t 30 start >&2
+}
+
+case "${1:-}" in
+    start)
+        if [ -f "$DIR/data/postmaster.pid" ]; then pg_ctl_run -m immediate -w stop >&2 || true; fi
+        rm -rf "$DIR"
+        mkdir -p "$DIR"
+        if [ "$(id -u)" -eq 0 ]; then chown postgres: "$DIR"; fi
+        as_owner "$BIN/initdb" -D "$DIR/data" -U postgres --auth-local=trust --auth-host=reject >/dev/null
+        cat >"$DIR/hba.conf" <<'HBA'
+local all all trust
+host all postgres 127.0.0.1/32 trust
+host all trust_user 127.0.0.1/32 trust
+host all password_user 127.0.0.1/32 password
+host all md5_user 127.0.0.1/32 md5
+host all scram_user 127.0.0.1/32 scram-sha-256
+HBA
+        if [ "$(id -u)" -eq 0 ]; then chown postgres: "$DIR/hba.conf"; fi
+        as_owner cp "$DIR/hba.conf" "$DIR/data/pg_hba.conf"
+        start_server
+        # md5_user's password is stored as MD5, or the server would answer md5 with SCRAM instead.
+        as_owner "$BIN/psql" -q -h "$DIR" -p "$PORT" -U postgres -d postgres -v ON_ERROR_STOP=1 >/dev/null <<'SQL'
+CREATE ROLE scram_user LOGIN PASSWORD 'scram-pass-123';
+SET password_encryption = 'md5';
+CREATE ROLE md5_user LOGIN PASSWORD 'md5-pass-123';
+RESET password_encryption;
+CREATE ROLE password_user LOGIN PASSWORD 'clear-pass-123';
+CREATE ROLE trust_user LOGIN;
+CREATE DATABASE notes_scram OWNER scram_user;
+CREATE DATABASE notes_md5 OWNER md5_user;
+CREATE DATABASE notes_password OWNER password_user;
+CREATE DATABASE notes_trust OWNER trust_user;
+SQL
+        cat <<URLS
+export TEST_DATABASE_URL='postgresql://scram_user:scram-pass-123@127.0.0.1:$PORT/notes_scram'
+export TEST_DATABASE_URL_SCRAM='postgresql://scram_user:scram-pass-123@127.0.0.1:$PORT/notes_scram'
+export TEST_DATABASE_URL_MD5='postgresql://md5_user:md5-pass-123@127.0.0.1:$PORT/notes_md5'
+export TEST_DATABASE_URL_PASSWORD='postgresql://password_user:clear-pass-123@127.0.0.1:$PORT/notes_password'
+export TEST_DATABASE_URL_TRUST='postgresql://trust_user@127.0.0.1:$PORT/notes_trust'
+URLS
+        ;;
+    stop)
+        pg_ctl_run -m fast -w stop >&2
+        ;;
+    resume)
+        start_server
+        ;;
+    *)
+        echo "usage: $0 start|stop|resume" >&2
+        exit 2
+        ;;
+esac
