@@ -4,6 +4,13 @@
 FROM swift:6.3-bookworm AS build
 WORKDIR /src
 
+# The one system library the app links. Versions come from the bookworm release the base image tracks:
+# pinning them would break the build at every Debian security update.
+# hadolint ignore=DL3008
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends libsqlite3-dev \
+    && rm -rf /var/lib/apt/lists/*
+
 # The manifest first: while it is unchanged, the resolve layer is reused and only the build reruns.
 COPY Package.swift ./
 RUN swift package resolve
@@ -18,6 +25,12 @@ RUN swift build -c release --static-swift-stdlib -Xswiftc -warnings-as-errors --
 
 # ---- runtime ----
 FROM debian:bookworm-slim
+
+# SQLite's shared library only, no recommends, no apt lists left behind.
+# hadolint ignore=DL3008
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends libsqlite3-0 \
+    && rm -rf /var/lib/apt/lists/*
 
 # A fixed, unprivileged user: files it writes on volumes have a predictable owner.
 # /data is where it may write (a SQLite file, say); mount a volume there to keep it.

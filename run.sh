@@ -39,11 +39,12 @@ lint() {
     local failed=0
     echo "== swift format lint"
     swift format lint --strict --recursive Sources Tests Fuzz Package.swift || failed=1
-    echo "== bash -n run.sh .ci/run"
-    bash -n run.sh .ci/run || failed=1
+    local scripts=(run.sh .ci/run Tests/postgres/test-cluster.sh)
+    echo "== bash -n ${scripts[*]}"
+    for script in "${scripts[@]}"; do bash -n "$script" || failed=1; done
     if have shellcheck; then
         echo "== shellcheck"
-        shellcheck run.sh .ci/run || failed=1
+        shellcheck "${scripts[@]}" || failed=1
     else
         echo "-- shellcheck not installed: skipped (apt-get install shellcheck)"
     fi

@@ -88,6 +88,16 @@ public final class PostgresPool: Sendable {
 
     private func release(_ connection: PostgresConnection) {
         guard !connection.isBroken else {
+            // One broken connection usually means the server restarted or the network dropped: the idle
+            // ones are most likely dead too, so they go now rather than fail the next callers one by one.
+            let stale = state.withLock { state in
+                defer {
+                    state.open -= state.idle.count
+                    state.idle = []
+                }
+                return state.idle
+            }
+            withExtendedLifetime(stale) {}
             releaseSlot()
             return
         }

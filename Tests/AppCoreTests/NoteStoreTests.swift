@@ -1,0 +1,177 @@
+import Foundation
+import HTTPServer
+import Testing
+
+@testable import AppCore
+
+/// The databases the notes suite runs against. PostgreSQL needs TEST_DATABASE_URL
+/// (`eval "$(Tests/postgres/test-cluster.sh start)"`); without it those cases are skipped, visibly,
+/// unless REQUIRE_POSTGRES_TESTS=1 (as in CI), which makes a missing database a failure.
+enum Backend: String, CaseIterable, CustomTestStringConvertible, Sendable {
+    case sqliteMemory
+    case sqliteFile
+    case postgres
+
+    var testDescription: String { rawValue }
+
+    static let postgresURL = ProcessInfo.processInfo.environment["TEST_DATABASE_URL"]
+    static let postgresRequired = ProcessInfo.processInfo.environment["REQUIRE_POSTGRES_TESTS"] == "1"
+
+    static var available: [Backend] {
+        if postgresURL == nil && !postgresRequired {
+            print("SKIPPED: PostgreSQL notes tests (set TEST_DATABASE_URL; see Tests/postgres/test-cluster.sh)")
+            return [.sqliteMemory, .sqliteFile]
+        }
+        return allCases
+    }
+
+    /// A fresh database of this kind (the PostgreSQL one is shared, so tests only look at their own notes).
+    func makeDatabase() throws -> any SQLDatabase {
+        switch self {
+        case .sqliteMemory:
+            return SQLiteDatabase(path: ":memory:")
+        case .sqliteFile:
+            return SQLiteDatabase(path: Self.temporaryFile())
+        case .postgres:
+            let url = try #require(Self.postgresURL, "TEST_DATABASE_URL is not set")
+            guard case .postgres(let postgres) = try AppConfig.load(from: ["DATABASE_URL": url]).database else {
+                throw CocoaError(.featureUnsupported)
+            }
+            return PostgresDatabase(url: postgres)
+        }
+    }
+
+    static func temporaryFile() -> String {
+        FileManager.default.temporaryDirectory.appendingPathComponent("notes-\(UUID().uuidString).db").path
+    }
+}
+
+@Suite(.serialized) struct NoteStoreTests {
+    private func repository(_ backend: Backend) async throws -> NoteRepository {
+        let repository = NoteRepository(database: try backend.makeDatabase())
+        try await repository.prepareSchema()
+        return repository
+    }
+
+    @Test(arguments: Backend.available)
+    func createsReadsListsAndDeletes(_ backend: Backend) async throws {
+        let notes = try await repository(backend)
+        let created = try await notes.create(text: "first", createdAt: "2026-11-26T10:00:00.000Z")
+        #expect(created.text == "first")
+        #expect(created.createdAt == "2026-11-26T10:00:00.000Z")
+        #expect(try await notes.find(id: created.id) == created)
+        #expect(try await notes.list(limit: 100).contains(created))
+        #expect(try await notes.delete(id: created.id))
+        #expect(try await notes.find(id: created.id) == nil)
+        #expect(try await !notes.delete(id: created.id))
+    }
+
+    @Test(arguments: Backend.available)
+    func listsNewestFirstWithinTheLimit(_ backend: Backend) async throws {
+        let notes = try await repository(backend)
+        var ids: [Int64] = []
+        for index in 0..<5 {
+            ids.append(try await notes.create(text: "note \(index)", createdAt: Timestamp.now()).id)
+        }
+        let listed = try await notes.list(limit: 3).map(\.id)
+        #expect(listed == Array(ids.reversed().prefix(3)))
+    }
+
+    @Test(arguments: Backend.available)
+    func roundTripsQuotesUnicodeAndSQLByteForByte(_ backend: Backend) async throws {
+        let notes = try await repository(backend)
+        let texts = [
+            "it's a 'quote' and a \"double\" one", "Robert'); DROP TABLE notes;--", "$1 $2 ? :name @p",
+            "Jürgen, Ångström, 日本語, 🎉👩‍👩‍👧", "e\u{301} (combining) and \u{FEFF}", "back\\slash\nnew line\ttab",
+            String(repeating: "x", count: 1000),
+        ]
+        for text in texts {
+            let created = try await notes.create(text: text, createdAt: Timestamp.now())
+            let found = try await notes.find(id: created.id)
+            #expect(found.map { Array($0.text.utf8) } == Array(text.utf8))
+        }
+        #expect(try await notes.list(limit: 1).count == 1)
+    }
+
+    @Test(arguments: Backend.available)
+    func keepsEveryOneOfAHundredConcurrentWrites(_ backend: Backend) async throws {
+        let notes = try await repository(backend)
+        let ids = try await withThrowingTaskGroup(of: Int64.self) { group in
+            for index in 0..<100 {
+                group.addTask { try await notes.create(text: "concurrent \(index)", createdAt: Timestamp.now()).id }
+            }
+            return try await group.reduce(into: Set<Int64>()) { $0.insert($1) }
+        }
+        #expect(ids.count == 100)
+        let listed = Set(try await notes.list(limit: 100).map(\.id))
+        #expect(listed == ids)
+    }
+
+    @Test(arguments: Backend.available.filter { $0 != .sqliteMemory })
+    func notesOutliveTheConnection(_ backend: Backend) async throws {
+        let database = try backend.makeDatabase()
+        let path = (database as? SQLiteDatabase)?.path
+        let first = NoteRepository(database: database)
+        try await first.prepareSchema()
+        let created = try await first.create(text: "durable", createdAt: Timestamp.now())
+        let reopened = NoteRepository(database: try path.map { SQLiteDatabase(path: $0) } ?? backend.makeDatabase())
+        #expect(try await reopened.find(id: created.id) == created)
+    }
+
+    @Test(arguments: Backend.available)
+    func healthPingsTheDatabase(_ backend: Backend) async throws {
+        let notes = try await repository(backend)
+        try await notes.ping(timeout: .seconds(1))
+        let monitor = DatabaseMonitor(repository: notes, logger: Logger(level: .critical) { _ in })
+        let task = Task { await monitor.run() }
+        defer { task.cancel() }
+        try await waitUntil { monitor.check().isHealthy }
+        #expect(monitor.check().details.first?.0 == "latency_ms")
+    }
+}
+
+@Suite struct DatabaseOutageTests {
+    @Test func unreachableDatabaseIsReportedDownWithoutThePassword() async throws {
+        // Nothing listens on port 1.
+        let config = try AppConfig.load(from: [
+            "DATABASE_URL": "postgresql://app:s3cret-pw@127.0.0.1:1/app?connect_timeout=1"
+        ])
+        let monitor = DatabaseMonitor(
+            repository: NoteRepository(database: config.database.makeDatabase()),
+            logger: Logger(level: .critical) { _ in })
+        let task = Task { await monitor.run() }
+        defer { task.cancel() }
+        try await waitUntil { monitor.check().details.first.map { $0.1 != .string("not connected yet") } ?? false }
+        let result = monitor.check()
+        #expect(!result.isHealthy)
+        let error = JSON.object(result.details).text
+        #expect(error.contains("refused"))
+        #expect(!error.contains("s3cret-pw"))
+        let response = HealthMonitor(checks: [monitor]).report()
+        #expect(response.status == .serviceUnavailable)
+        #expect(
+            String(decoding: response.body, as: UTF8.self).contains("\"database\": {\"status\": \"down\", \"error\":"))
+    }
+
+    @Test func unopenableSQLiteFileIsReportedDown() async throws {
+        let monitor = DatabaseMonitor(
+            repository: NoteRepository(database: SQLiteDatabase(path: "/nonexistent-dir/x/notes.db")),
+            logger: Logger(level: .critical) { _ in })
+        let task = Task { await monitor.run() }
+        defer { task.cancel() }
+        try await waitUntil { monitor.check().details.first.map { $0.1 != .string("not connected yet") } ?? false }
+        #expect(!monitor.check().isHealthy)
+    }
+}
+
+/// Polls `condition` for up to five seconds.
+func waitUntil(_ condition: () -> Bool) async throws {
+    let deadline = ContinuousClock.now + .seconds(5)
+    while !condition() {
+        guard ContinuousClock.now < deadline else {
+            Issue.record("condition not met within 5 s")
+            return
+        }
+        try await Task.sleep(for: .milliseconds(20))
+    }
+}

@@ -1,0 +1,97 @@
+import HTTPServer
+import Testing
+
+@testable import AppCore
+
+@Suite struct NotesAPITests {
+    private let api: NotesAPI
+
+    init() async throws {
+        let repository = NoteRepository(database: SQLiteDatabase(path: ":memory:"))
+        try await repository.prepareSchema()
+        api = NotesAPI(repository: repository, logger: Logger(level: .critical) { _ in })
+    }
+
+    private func post(_ body: String, contentType: String? = "application/json") async -> Response {
+        var headers = HTTPHeaders()
+        if let contentType { headers.add("content-type", contentType) }
+        return await api.create(
+            Request(method: "POST", target: "/api/notes", path: "/api/notes", headers: headers, body: Array(body.utf8)))
+    }
+
+    private func request(_ method: String, id: String) -> Request {
+        var request = Request(method: method, target: "/api/notes/\(id)", path: "/api/notes/\(id)")
+        request.pathParameters = ["id": id]
+        return request
+    }
+
+    private func text(_ response: Response) -> String { String(decoding: response.body, as: UTF8.self) }
+
+    @Test func createsWith201LocationAndTheNote() async {
+        let response = await post(#"{"text": "hello"}"#, contentType: "application/json; charset=utf-8")
+        #expect(response.status == .created)
+        #expect(response.headers["Location"] == "/api/notes/1")
+        #expect(text(response).hasPrefix(#"{"id": 1, "text": "hello", "created_at": ""#))
+    }
+
+    @Test(arguments: [nil, "text/plain", "application/x-www-form-urlencoded", "application/jsonx"])
+    func refusesOtherContentTypesWith415(_ contentType: String?) async {
+        let response = await post(#"{"text": "hello"}"#, contentType: contentType)
+        #expect(response.status == .unsupportedMediaType)
+        #expect(text(response) == #"{"error": "Content-Type must be application/json"}"#)
+    }
+
+    @Test(arguments: [
+        ("{", "invalid JSON"), ("[]", "JSON object"), (#"{"txt": "a"}"#, "must be a string"),
+        (#"{"text": 5}"#, "must be a string"), (#"{"text": ""}"#, "1 to 1000 characters"),
+        (#"{"text": "a\u0000b"}"#, "NUL"),
+    ])
+    func refusesInvalidBodiesWith400(_ body: String, _ message: String) async {
+        let response = await post(body)
+        #expect(response.status == .badRequest)
+        #expect(text(response).contains(message))
+    }
+
+    @Test func countsCharactersNotBytes() async {
+        #expect(await post("{\"text\": \"\(String(repeating: "ü", count: 1000))\"}").status == .created)
+        #expect(await post("{\"text\": \"\(String(repeating: "a", count: 1001))\"}").status == .badRequest)
+    }
+
+    @Test func readsDeletesThenAnswers404() async {
+        _ = await post(#"{"text": "doomed"}"#)
+        #expect(await api.read(request("GET", id: "1")).status == .ok)
+        #expect(await api.delete(request("DELETE", id: "1")).status == .noContent)
+        #expect(await api.delete(request("DELETE", id: "1")).status == .notFound)
+        let missing = await api.read(request("GET", id: "1"))
+        #expect(missing.status == .notFound)
+        #expect(text(missing) == #"{"error": "note not found"}"#)
+    }
+
+    @Test(arguments: ["0", "-1", "abc", "1.0", "99999999999999999999"])
+    func nonPositiveOrNonNumericIdsNameNoNote(_ id: String) async {
+        #expect(await api.read(request("GET", id: id)).status == .notFound)
+    }
+
+    @Test func listsWithLimits() async {
+        for index in 0..<3 { _ = await post("{\"text\": \"n\(index)\"}") }
+        var request = Request(method: "GET", target: "/api/notes?limit=2", path: "/api/notes", query: "limit=2")
+        let response = await api.list(request)
+        #expect(response.status == .ok)
+        #expect(text(response).hasPrefix(#"{"notes": [{"id": 3, "text": "n2""#))
+        #expect(text(response).contains(#""id": 2"#))
+        #expect(!text(response).contains(#""id": 1"#))
+        for bad in ["0", "101", "x", "-5"] {
+            request.query = "limit=\(bad)"
+            #expect(await api.list(request).status == .badRequest)
+        }
+    }
+
+    @Test func databaseFailuresAre503WithoutDetails() async {
+        let broken = NotesAPI(
+            repository: NoteRepository(database: SQLiteDatabase(path: "/nonexistent-dir/notes.db")),
+            logger: Logger(level: .critical) { _ in })
+        let response = await broken.list(Request(method: "GET", target: "/api/notes", path: "/api/notes"))
+        #expect(response.status == .serviceUnavailable)
+        #expect(text(response) == #"{"error": "database unavailable"}"#)
+    }
+}

@@ -1,0 +1,118 @@
+import Foundation
+import Testing
+
+@testable import PostgresClient
+
+/// Against the cluster of Tests/postgres/test-cluster.sh: one role per authentication method.
+@Suite struct AuthenticationTests {
+    static let environment = ProcessInfo.processInfo.environment
+    static let required = environment["REQUIRE_POSTGRES_TESTS"] == "1"
+
+    static let methods: [(String, String)] = {
+        let names = ["SCRAM", "MD5", "PASSWORD", "TRUST"]
+        let urls = names.compactMap { name in environment["TEST_DATABASE_URL_\(name)"].map { (name, $0) } }
+        if urls.isEmpty && !required {
+            print(
+                "SKIPPED: PostgreSQL authentication tests (set TEST_DATABASE_URL_*; see Tests/postgres/test-cluster.sh)"
+            )
+        }
+        return required && urls.count < names.count ? names.map { ($0, "") } : urls
+    }()
+
+    /// `postgresql://user:password@host:port/database`, split by hand (the app's parser lives in AppCore).
+    static func configuration(_ url: String, password override: String? = nil) throws -> PostgresConfiguration {
+        let parts = try #require(URLComponents(string: url), "TEST_DATABASE_URL_* must be set in CI")
+        return PostgresConfiguration(
+            host: try #require(parts.host), port: parts.port ?? 5432, user: try #require(parts.user),
+            password: override ?? parts.password, database: String(parts.path.dropFirst()),
+            connectTimeout: .seconds(3), queryTimeout: .seconds(3))
+    }
+
+    @Test(arguments: methods)
+    func authenticatesAndQueries(_ method: String, _ url: String) async throws {
+        let pool = PostgresPool(configuration: try Self.configuration(url), size: 2)
+        let rows = try await pool.query("SELECT $1::text || ' via ' || current_user, 41 + $2::int", ["ok", "1"])
+        #expect(rows.count == 1)
+        #expect(rows.first?[1] == "42")
+        #expect(rows.first?[0]?.hasPrefix("ok via ") == true)
+    }
+
+    @Test(arguments: methods.filter { $0.0 != "TRUST" })
+    func wrongPasswordIsAClearAuthenticationError(_ method: String, _ url: String) async throws {
+        let pool = PostgresPool(configuration: try Self.configuration(url, password: "not-the-password"), size: 1)
+        do {
+            _ = try await pool.query("SELECT 1")
+            Issue.record("a wrong password was accepted")
+        } catch {
+            #expect(error.kind == .authentication)
+            #expect(error.description.contains("password authentication failed"))
+            #expect(error.description.contains("28P01"))
+            #expect(!error.description.contains("not-the-password"))
+        }
+    }
+
+    @Test(arguments: methods.prefix(1))
+    func serverErrorsCarryTheirSQLStateAndLeaveThePoolUsable(_ method: String, _ url: String) async throws {
+        let pool = PostgresPool(configuration: try Self.configuration(url), size: 1)
+        do {
+            _ = try await pool.query("SELECT * FROM table_that_does_not_exist")
+            Issue.record("the query should have failed")
+        } catch {
+            #expect(error.kind == .server(sqlState: "42P01"))
+        }
+        #expect(try await pool.query("SELECT 'still fine'") == [["still fine"]])
+    }
+
+    @Test func unreachableServerFailsFastWithAConnectionError() async {
+        let configuration = PostgresConfiguration(
+            host: "127.0.0.1", port: 1, user: "u", password: "p", database: "d", connectTimeout: .seconds(1))
+        do {
+            _ = try await PostgresPool(configuration: configuration, size: 1).query("SELECT 1")
+            Issue.record("connected to nothing")
+        } catch {
+            #expect(error.kind == .connection)
+            #expect(error.description.contains("refused"))
+        }
+    }
+
+    @Test func unresolvableHostIsAConnectionError() async {
+        let configuration = PostgresConfiguration(
+            host: "no-such-host.invalid", port: 5432, user: "u", password: "p", database: "d",
+            connectTimeout: .seconds(2))
+        do {
+            _ = try await PostgresPool(configuration: configuration, size: 1).query("SELECT 1")
+            Issue.record("resolved an .invalid name")
+        } catch {
+            #expect(error.kind == .connection)
+            #expect(error.description.contains("cannot resolve no-such-host.invalid"))
+        }
+    }
+
+    /// A listener that accepts and never answers: the connect timeout must end the wait.
+    @Test func silentServerTimesOut() async throws {
+        let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(listener) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer in
+                bind(listener, pointer, length) == 0 && getsockname(listener, pointer, &length) == 0
+            }
+        }
+        listen(listener, 4)
+        let port = Int(UInt16(bigEndian: address.sin_port))
+        let configuration = PostgresConfiguration(
+            host: "127.0.0.1", port: port, user: "u", password: "p", database: "d",
+            connectTimeout: .milliseconds(300))
+        let started = ContinuousClock.now
+        do {
+            _ = try await PostgresPool(configuration: configuration, size: 1).query("SELECT 1")
+            Issue.record("a silent server answered")
+        } catch {
+            #expect(error.kind == .timeout)
+        }
+        #expect(ContinuousClock.now - started < .seconds(3))
+    }
+}
