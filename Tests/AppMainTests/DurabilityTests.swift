@@ -40,7 +40,8 @@ import Testing
         let acknowledged = Mutex<[Int]>([])
         let writers = DispatchGroup()
         for writer in 0..<8 {
-            DispatchQueue.global().async(group: writers) {
+            // A queue each: the global queues have one thread per core, and these block.
+            DispatchQueue(label: "writer \(writer)").async(group: writers) {
                 for index in 0..<200 {
                     guard let id = Self.post("writer \(writer) note \(index)", port: port) else { return }
                     acknowledged.withLock { $0.append(id) }

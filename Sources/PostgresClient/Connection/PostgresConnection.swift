@@ -1,9 +1,13 @@
+import Dispatch
+
 /// One authenticated session with a PostgreSQL server, speaking protocol 3.0 over plain TCP.
 /// Blocking: each call waits on the socket up to its deadline, so it runs on a thread that may block.
 ///
 /// `@unchecked Sendable`: a connection is only ever used by the one caller that holds it, handed over
 /// under the pool's lock; it has no shared state of its own.
 final class PostgresConnection: @unchecked Sendable {
+    /// Where the pool runs this connection's blocking calls.
+    let queue = DispatchQueue(label: "postgres.connection")
     private var socket: BlockingSocket
     private let configuration: PostgresConfiguration
     private(set) var isBroken = false

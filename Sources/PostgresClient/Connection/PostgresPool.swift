@@ -1,8 +1,9 @@
 import Dispatch
 import Synchronization
 
-/// A few connections shared by every caller. A broken connection is dropped and a new one opened on demand;
-/// blocking I/O runs on Dispatch worker threads, never on Swift's cooperative pool.
+/// A few connections shared by every caller. A broken connection is dropped and a new one opened on demand.
+/// Each connection does its blocking I/O on a serial queue of its own: such queues get a thread each when they
+/// need one, unlike Swift's cooperative pool or Dispatch's global queues, which have one thread per core.
 public final class PostgresPool: Sendable {
     private struct State {
         var idle: [PostgresConnection] = []
@@ -24,7 +25,7 @@ public final class PostgresPool: Sendable {
         -> [[String?]]
     {
         let connection = try await acquire()
-        let result: Result<[[String?]], PostgresError> = await runBlocking {
+        let result: Result<[[String?]], PostgresError> = await runBlocking(on: connection.queue) {
             do throws(PostgresError) {
                 return .success(try connection.query(sql, parameters, timeout: timeout))
             } catch {
@@ -75,7 +76,9 @@ public final class PostgresPool: Sendable {
 
     private func openConnection() async throws(PostgresError) -> PostgresConnection {
         let configuration = self.configuration
-        let result: Result<PostgresConnection, PostgresError> = await runBlocking {
+        let result: Result<PostgresConnection, PostgresError> = await runBlocking(
+            on: DispatchQueue(label: "postgres.connect")
+        ) {
             do throws(PostgresError) {
                 return .success(try PostgresConnection(configuration))
             } catch {
@@ -123,9 +126,11 @@ public final class PostgresPool: Sendable {
         waiter?.resume(returning: nil)
     }
 
-    private func runBlocking<Value: Sendable>(_ work: @escaping @Sendable () -> Value) async -> Value {
+    private func runBlocking<Value: Sendable>(on queue: DispatchQueue, _ work: @escaping @Sendable () -> Value) async
+        -> Value
+    {
         await withCheckedContinuation { continuation in
-            DispatchQueue.global().async { continuation.resume(returning: work()) }
+            queue.async { continuation.resume(returning: work()) }
         }
     }
 }
