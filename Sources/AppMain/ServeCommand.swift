@@ -53,7 +53,12 @@ enum ServeCommand {
                 ("version", config.version), ("commit", config.gitSHA ?? "unknown"),
                 ("log_level", config.logLevel.name), ("database", config.database.description),
             ])
-        withExtendedLifetime(signalSources) { dispatchMain() }
+        // Everything runs on Dispatch queues; the main thread only waits. (dispatchMain() would end it with
+        // pthread_exit, which AddressSanitizer misreads as a stack overflow at exit.)
+        let forever = DispatchSemaphore(value: 0)
+        while true {
+            withExtendedLifetime(signalSources) { forever.wait() }
+        }
     }
 }
 

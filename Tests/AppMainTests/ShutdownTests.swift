@@ -13,7 +13,7 @@ import Testing
         for client in inFlight {
             try client.send("GET /delay/2000 HTTP/1.1\r\nHost: t\r\n\r\n")
         }
-        usleep(200_000)
+        usleep(500_000)
         let started = ContinuousClock.now
         kill(server.process.processIdentifier, SIGTERM)
         usleep(200_000)

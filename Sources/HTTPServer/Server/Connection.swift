@@ -56,10 +56,10 @@ final class Connection {
         }
     }
 
-    /// Whether closing now would cut off a request or a response.
+    /// Whether closing now would cut off a request or a response (including one the kernel holds unread).
     var isBusy: Bool {
         switch phase {
-        case .open: pendingOutput > 0 || !input.isEmpty || !parser.isIdle
+        case .open: pendingOutput > 0 || !input.isEmpty || !parser.isIdle || hasUnreadBytes()
         case .awaitingHandler, .closing: true
         case .lingering, .closed: false
         }

@@ -135,7 +135,10 @@ final class EventLoop: @unchecked Sendable {
     // MARK: Shutdown
 
     /// Stops taking new connections; existing ones finish their current request and then close.
+    /// Connections whose handshake already completed are still taken: their clients believe they are connected,
+    /// and closing the listener would reset them. Only connections made after this point are refused.
     func beginDrain() {
+        acceptConnections()
         isDraining = true
         _ = csystem_epoll_remove(epollFD, listenerFD)
     }
