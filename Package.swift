@@ -11,23 +11,25 @@ let package = Package(
         // The few Linux calls Swift's Glibc module does not expose (epoll, accept4, memmem).
         .target(name: "CSystem"),
         // A generic HTTP/1.1 server on POSIX sockets and Dispatch. Knows nothing of the app.
-        .target(name: "HTTPServer", dependencies: ["CSystem"]),
+        // A pthread-backed lock that ThreadSanitizer understands, shared by the targets below.
+        .target(name: "Locking"),
+        .target(name: "HTTPServer", dependencies: ["CSystem", "Locking"]),
         // The system's SQLite: the one C library this project links.
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         // A PostgreSQL client on the wire protocol (startup, SCRAM/MD5/password auth, extended query), with the
         // hashes it needs. Knows nothing of the app.
-        .target(name: "PostgresClient"),
+        .target(name: "PostgresClient", dependencies: ["Locking"]),
         // The application: configuration, routes, health checks, storage, logging. Knows nothing of sockets.
-        .target(name: "AppCore", dependencies: ["HTTPServer", "PostgresClient", "CSQLite"]),
+        .target(name: "AppCore", dependencies: ["HTTPServer", "PostgresClient", "CSQLite", "Locking"]),
         // The `app` command: reads the environment, builds the app, runs it.
         .executableTarget(name: "AppMain", dependencies: ["AppCore", "HTTPServer"]),
         // A raw TCP client shared by the tests that talk to a real server.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
-        .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "TestSupport"]),
+        .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "TestSupport", "Locking"]),
         .testTarget(name: "PostgresClientTests", dependencies: ["PostgresClient"]),
-        .testTarget(name: "AppCoreTests", dependencies: ["AppCore", "HTTPServer"]),
+        .testTarget(name: "AppCoreTests", dependencies: ["AppCore", "HTTPServer", "Locking"]),
         // Runs the built `app` binary as a child process; depends on it only so that it is built first.
-        .testTarget(name: "AppMainTests", dependencies: ["AppMain", "TestSupport"]),
+        .testTarget(name: "AppMainTests", dependencies: ["AppMain", "TestSupport", "Locking"]),
     ],
     swiftLanguageModes: [.v6]
 )

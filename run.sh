@@ -124,7 +124,9 @@ case "$verb" in
         lint
         ;;
     test)
-        swift test "${SWIFT_BUILD_FLAGS[@]}"
+        # One test at a time: the process and socket tests block while they wait, and Swift's cooperative
+        # pool has one thread per core; in parallel they starved the async tests of threads.
+        swift test --no-parallel "${SWIFT_BUILD_FLAGS[@]}"
         ;;
     start)
         swift build -c release "${SWIFT_BUILD_FLAGS[@]}"
@@ -161,8 +163,8 @@ case "$verb" in
     sanitize)
         # Leak checking is off: the main thread ends inside dispatchMain(), so everything its frames held
         # looks leaked at exit. Memory under load is bounded by the black-box and benchmark checks instead.
-        ASAN_OPTIONS=detect_leaks=0 swift test --sanitize=address --scratch-path .build-asan
-        swift test --sanitize=thread --scratch-path .build-tsan
+        ASAN_OPTIONS=detect_leaks=0 swift test --no-parallel --sanitize=address --scratch-path .build-asan
+        swift test --no-parallel --sanitize=thread --scratch-path .build-tsan
         ;;
     blackbox)
         swift build -c release "${SWIFT_BUILD_FLAGS[@]}"

@@ -6,7 +6,7 @@ import Synchronization
 /// As PID 1 in a container the process gets no default SIGTERM action, so without this `docker stop`
 /// would wait its full 10 s and then kill.
 enum SignalHandling {
-    private static let stopping = Mutex(false)
+    private static let stopping = Atomic(false)
 
     /// The caller keeps the returned sources alive for as long as signals should be handled.
     static func onTermination(_ handler: @escaping @Sendable (String) -> Void) -> [any DispatchSourceSignal] {
@@ -17,10 +17,7 @@ enum SignalHandling {
             signal(number, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: number, queue: queue)
             source.setEventHandler {
-                let second = stopping.withLock { stopping in
-                    defer { stopping = true }
-                    return stopping
-                }
+                let second = stopping.exchange(true, ordering: .relaxed)
                 if second { exit(1) }
                 handler(name)
             }

@@ -1,12 +1,12 @@
 import HTTPServer
-import Synchronization
+import Locking
 import Testing
 
 @testable import AppCore
 
 /// Collects what a logger writes.
 private final class Lines: Sendable {
-    let storage = Mutex<[String]>([])
+    let storage = Locked<[String]>([])
     var all: [String] { storage.withLock { $0 } }
     func logger(_ level: LogLevel) -> Logger {
         Logger(level: level) { line in self.storage.withLock { $0.append(line) } }

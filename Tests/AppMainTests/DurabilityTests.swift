@@ -1,5 +1,5 @@
 import Foundation
-import Synchronization
+import Locking
 import TestSupport
 import Testing
 
@@ -37,7 +37,7 @@ import Testing
         let database = temporaryDatabase()
         let server = try RunningServer(environment: ["DATABASE_URL": database])
         let port = server.port
-        let acknowledged = Mutex<[Int]>([])
+        let acknowledged = Locked<[Int]>([])
         let writers = DispatchGroup()
         for writer in 0..<8 {
             // A queue each: the global queues have one thread per core, and these block.

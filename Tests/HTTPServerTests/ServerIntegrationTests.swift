@@ -1,5 +1,5 @@
 import Glibc
-import Synchronization
+import Locking
 import TestSupport
 import Testing
 
@@ -328,7 +328,7 @@ private func testRouter() -> Router {
 
 /// Holds async handlers until the test opens it.
 private final class Gate: Sendable {
-    private let state = Mutex<(open: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
+    private let state = Locked<(open: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
 
     var waiting: Int { state.withLock { $0.waiters.count } }
 

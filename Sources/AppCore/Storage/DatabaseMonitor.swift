@@ -1,4 +1,4 @@
-import Synchronization
+import Locking
 
 /// Keeps the database's health up to date in the background: creates the schema once it can connect,
 /// then checks with `SELECT 1` every second, and retries with backoff while it is down.
@@ -13,7 +13,7 @@ public final class DatabaseMonitor: HealthCheck, Sendable {
 
     private let repository: NoteRepository
     private let logger: Logger
-    private let status = Mutex(Status.down("not connected yet"))
+    private let status = Locked(Status.down("not connected yet"))
 
     static let pingTimeout = Duration.seconds(1)
     static let checkInterval = Duration.seconds(1)

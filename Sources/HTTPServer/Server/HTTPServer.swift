@@ -1,6 +1,6 @@
 import Dispatch
 import Glibc
-import Synchronization
+import Locking
 
 /// An HTTP/1.1 server: a listening socket shared by one event loop per core.
 public final class HTTPServer: Sendable {
@@ -12,7 +12,7 @@ public final class HTTPServer: Sendable {
     }
 
     private let context: ServerContext
-    private let state = Mutex(State.idle)
+    private let state = Locked(State.idle)
 
     public init(configuration: ServerConfiguration, router: Router, observer: RequestObserver? = nil) {
         context = ServerContext(configuration: configuration, router: router, observer: observer)

@@ -1,5 +1,5 @@
 import Dispatch
-import Synchronization
+import Locking
 
 /// A few connections shared by every caller. A broken connection is dropped and a new one opened on demand.
 /// Each connection does its blocking I/O on a serial queue of its own: such queues get a thread each when they
@@ -13,7 +13,7 @@ public final class PostgresPool: Sendable {
 
     public let configuration: PostgresConfiguration
     public let size: Int
-    private let state = Mutex(State())
+    private let state = Locked(State())
 
     public init(configuration: PostgresConfiguration, size: Int) {
         self.configuration = configuration
