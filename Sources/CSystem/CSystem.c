@@ -1,9 +1,12 @@
 #define _GNU_SOURCE
 #include "CSystem.h"
 
+#include <pthread.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 int csystem_epoll_create(void) { return epoll_create1(EPOLL_CLOEXEC); }
 
@@ -43,6 +46,26 @@ int csystem_epoll_wait(int epfd, int32_t *fds, uint32_t *events, int capacity, i
         events[i] = mask;
     }
     return count;
+}
+
+int csystem_wake_create(void) { return eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC); }
+
+void csystem_wake_signal(int fd) {
+    uint64_t one = 1;
+    // Fails only when the counter is saturated, and then the fd is readable anyway.
+    (void)!write(fd, &one, sizeof one);
+}
+
+void csystem_wake_clear(int fd) {
+    uint64_t count;
+    (void)!read(fd, &count, sizeof count);
+}
+
+void csystem_name_thread(const char *name) {
+    char truncated[16];
+    strncpy(truncated, name, sizeof truncated - 1);
+    truncated[sizeof truncated - 1] = 0;
+    pthread_setname_np(pthread_self(), truncated);
 }
 
 int csystem_accept(int listen_fd) { return accept4(listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC); }

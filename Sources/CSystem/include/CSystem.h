@@ -20,6 +20,16 @@ int csystem_epoll_remove(int epfd, int fd);
 /// Waits at most `timeout_ms`; fills `fds` and `events` with up to `capacity` ready descriptors.
 int csystem_epoll_wait(int epfd, int32_t *fds, uint32_t *events, int capacity, int timeout_ms);
 
+/// A non-blocking eventfd: how another thread wakes an event loop blocked in epoll_wait.
+int csystem_wake_create(void);
+/// Makes the eventfd readable (a no-op when it already is).
+void csystem_wake_signal(int fd);
+/// Makes it unreadable again.
+void csystem_wake_clear(int fd);
+
+/// Names the calling thread (at most 15 bytes are kept), for `top -H` and debuggers.
+void csystem_name_thread(const char *name);
+
 /// accept4 with SOCK_NONBLOCK | SOCK_CLOEXEC.
 int csystem_accept(int listen_fd);
 

@@ -1,7 +1,7 @@
 import Glibc
 
 /// The IMF-fixdate for the `Date` header (RFC 9110 section 5.6.7), recomputed at most once a second.
-/// One cache per event loop, used only on that loop's queue.
+/// One cache per event loop, used only on that loop's thread.
 struct HTTPDateCache {
     private var second: time_t = -1
     private var text = ""

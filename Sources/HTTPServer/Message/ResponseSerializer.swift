@@ -5,25 +5,51 @@ enum ResponseSerializer {
         _ response: Response, date: String, version: HTTPVersion, keepAlive: Bool, isHead: Bool
     ) -> [UInt8] {
         let status = response.status
-        var head = "HTTP/1.1 \(status.code) \(status.reason)\r\nDate: \(date)\r\n"
+        let sendsBody = status.allowsBody && !isHead
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(160 + (sendsBody ? response.body.count : 0))
+        bytes.append(contentsOf: "HTTP/1.1 ".utf8)
+        appendDecimal(status.code, to: &bytes)
+        bytes.append(space)
+        bytes.append(contentsOf: status.reason.utf8)
+        bytes.append(contentsOf: "\r\nDate: ".utf8)
+        bytes.append(contentsOf: date.utf8)
         if status.allowsBody {
-            head += "Content-Length: \(response.body.count)\r\n"
+            bytes.append(contentsOf: "\r\nContent-Length: ".utf8)
+            appendDecimal(response.body.count, to: &bytes)
         }
         for field in response.headers {
-            head += "\(field.name): \(field.value)\r\n"
+            bytes.append(contentsOf: crlf)
+            bytes.append(contentsOf: field.name.utf8)
+            bytes.append(contentsOf: ": ".utf8)
+            bytes.append(contentsOf: field.value.utf8)
         }
         if !keepAlive {
-            head += "Connection: close\r\n"
+            bytes.append(contentsOf: "\r\nConnection: close".utf8)
         } else if version == .http10 {
-            head += "Connection: keep-alive\r\n"
+            bytes.append(contentsOf: "\r\nConnection: keep-alive".utf8)
         }
-        head += "\r\n"
-        var bytes = Array(head.utf8)
-        if status.allowsBody && !isHead {
+        bytes.append(contentsOf: "\r\n\r\n".utf8)
+        if sendsBody {
             bytes.append(contentsOf: response.body)
         }
         return bytes
     }
 
     static let continueLine: [UInt8] = Array("HTTP/1.1 100 Continue\r\n\r\n".utf8)
+
+    private static let space = UInt8(ascii: " ")
+    private static let crlf: [UInt8] = [UInt8(ascii: "\r"), UInt8(ascii: "\n")]
+
+    /// A non-negative integer in decimal, without going through a String.
+    private static func appendDecimal(_ value: Int, to bytes: inout [UInt8]) {
+        var divisor = 1
+        while divisor <= value / 10 { divisor *= 10 }
+        var rest = max(0, value)
+        while divisor > 0 {
+            bytes.append(UInt8(ascii: "0") + UInt8(rest / divisor))
+            rest %= divisor
+            divisor /= 10
+        }
+    }
 }

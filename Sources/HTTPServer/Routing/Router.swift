@@ -25,6 +25,9 @@ public struct Router: Sendable {
     }
 
     private var routes: [Route] = []
+    /// Routes without captures, by path: most requests (`/health`, `/metrics`) are found without splitting
+    /// the path. A literal route therefore wins over a capture route that would match the same path.
+    private var literalRoutes: [String: Int] = [:]
 
     public init() {}
 
@@ -38,6 +41,9 @@ public struct Router: Sendable {
             routes[index].handlers[method] = handler
         } else {
             routes.append(Route(pattern: pattern, segments: segments, handlers: [method: handler]))
+            if !segments.contains(where: { if case .capture = $0 { true } else { false } }) {
+                literalRoutes[pattern] = routes.count - 1
+            }
         }
     }
 
@@ -46,18 +52,25 @@ public struct Router: Sendable {
     }
 
     public func match(method: String, path: String) -> Match {
+        if let index = literalRoutes[path], let handler = Self.handler(for: method, in: routes[index]) {
+            return .found(handler, pattern: routes[index].pattern, parameters: [:])
+        }
         let parts = Self.segments(of: path)
         var allowed: Set<String> = []
         for route in routes {
             guard let parameters = Self.capture(route.segments, from: parts) else { continue }
-            let lookup = method == "HEAD" && route.handlers["HEAD"] == nil ? "GET" : method
-            if let handler = route.handlers[lookup] {
+            if let handler = Self.handler(for: method, in: route) {
                 return .found(handler, pattern: route.pattern, parameters: parameters)
             }
             allowed.formUnion(route.handlers.keys)
             if route.handlers["GET"] != nil { allowed.insert("HEAD") }
         }
         return allowed.isEmpty ? .notFound : .methodNotAllowed(allowed: allowed.sorted())
+    }
+
+    private static func handler(for method: String, in route: Route) -> Handler? {
+        let lookup = method == "HEAD" && route.handlers["HEAD"] == nil ? "GET" : method
+        return route.handlers[lookup]
     }
 
     private static func segments(of path: String) -> [Substring] {

@@ -2,7 +2,7 @@ import CSystem
 import Glibc
 
 /// One client connection: reads requests, runs their handlers in order, writes their responses.
-/// Lives on its event loop's queue and is only ever touched there.
+/// Lives on its event loop's thread and is only ever touched there.
 final class Connection {
     let fd: Int32
     let serial: UInt64
@@ -180,7 +180,7 @@ final class Connection {
         let serial = self.serial
         Task(executorPreference: context.handlerExecutor) {
             let response = await handle(request)
-            loop.queue.async {
+            loop.execute {
                 loop.connection(fd: fd, serial: serial)?.resume(request, response, route: route, started: started)
             }
         }

@@ -31,7 +31,7 @@ public final class HTTPServer: Sendable {
                 loops.append(loop)
             }
         } catch {
-            for loop in loops { loop.queue.sync { loop.stop() } }
+            for loop in loops { loop.executeAndWait { loop.stop() } }
             close(listener)
             throw error
         }
@@ -54,18 +54,18 @@ public final class HTTPServer: Sendable {
             completion()
             return
         }
-        // The drain runs on its own queue, which may wait on the loops' queues: they never wait on it.
+        // The drain runs on its own queue, which waits on the loops: they never wait on it.
         let drainQueue = DispatchQueue(label: "http.drain")
         drainQueue.async { [self] in
             for loop in loops {
-                loop.queue.sync { loop.beginDrain() }
+                loop.executeAndWait { loop.beginDrain() }
             }
             // Closed only now that no loop can still be accepting on it.
             close(listener)
             let deadline = MonotonicClock.now() + gracePeriod.nanoseconds
             waitForQuiet(loops, deadline: deadline, on: drainQueue) { [self] in
                 for loop in loops {
-                    loop.queue.sync { loop.stop() }
+                    loop.executeAndWait { loop.stop() }
                 }
                 state.withLock { $0 = .stopped }
                 completion()
@@ -77,7 +77,7 @@ public final class HTTPServer: Sendable {
     private func waitForQuiet(
         _ loops: [EventLoop], deadline: UInt64, on queue: DispatchQueue, then finish: @escaping @Sendable () -> Void
     ) {
-        let busy = loops.reduce(0) { total, loop in total + loop.queue.sync { loop.busyConnectionCount } }
+        let busy = loops.reduce(0) { total, loop in total + loop.executeAndWait { loop.busyConnectionCount } }
         if busy == 0 || MonotonicClock.now() >= deadline {
             finish()
         } else {
