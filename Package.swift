@@ -10,9 +10,11 @@ let package = Package(
     targets: [
         // The few Linux calls Swift's Glibc module does not expose (epoll, accept4, memmem).
         .target(name: "CSystem"),
-        // A generic HTTP/1.1 server on POSIX sockets and Dispatch. Knows nothing of the app.
-        // A pthread-backed lock that ThreadSanitizer understands, shared by the targets below.
+        // A pthread-backed lock that ThreadSanitizer understands, and per-thread shards of locked state,
+        // shared by the targets below.
         .target(name: "Locking"),
+        // A generic HTTP/1.1 server on POSIX sockets: one epoll thread per core, Dispatch for the rest.
+        // Knows nothing of the app.
         .target(name: "HTTPServer", dependencies: ["CSystem", "Locking"]),
         // The system's SQLite: the one C library this project links.
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),

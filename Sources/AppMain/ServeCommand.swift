@@ -12,16 +12,28 @@ enum ServeCommand {
         // A peer that closes early must cost an EPIPE, never the process.
         signal(SIGPIPE, SIG_IGN)
         raiseOpenFileLimit()
-        let logger = Logger(level: config.logLevel)
+        let logger = Logger(level: config.logLevel, format: config.logFormat)
         let lifecycle = Lifecycle()
         let repository = NoteRepository(database: config.database.makeDatabase())
         let database = DatabaseMonitor(repository: repository, logger: logger)
-        let health = HealthMonitor(checks: [database], lifecycle: lifecycle)
-        let notes = NotesAPI(repository: repository, logger: logger)
-        let router = AppRoutes.makeRouter(config: config, health: health, notes: notes)
-        let observer: RequestObserver? = logger.isEnabled(.info) ? { @Sendable in logger.access($0) } : nil
+        let healthSwitch = ManualHealthSwitch()
+        // The switch is only a check when it can be flipped: without SECRET_KEY there is no admin route.
+        let checks: [any HealthCheck] = config.secretKey == nil ? [database] : [database, healthSwitch]
+        let health = HealthMonitor(checks: checks, lifecycle: lifecycle)
+        let statistics = ServerStatistics()
+        let metrics = AppMetrics(config: config, statistics: statistics, logSink: logger.sink)
+        let router = AppRoutes.makeRouter(
+            config: config, health: health, metrics: metrics, notes: NotesAPI(repository: repository, logger: logger),
+            admin: config.secretKey.map { AdminAPI(secretKey: $0, healthSwitch: healthSwitch, logger: logger) })
+        let observer: RequestObserver =
+            logger.isEnabled(.info)
+            ? { @Sendable record in
+                metrics.record(record)
+                logger.access(record)
+            } : { @Sendable record in metrics.record(record) }
         let server = HTTPServer(
-            configuration: config.server.serverConfiguration(address: address), router: router, observer: observer)
+            configuration: config.server.serverConfiguration(address: address), router: router, observer: observer,
+            statistics: statistics)
         // Handlers go in before the server starts: a SIGTERM that arrives at any moment after the startup line
         // must stop the process.
         let gracePeriod = config.server.shutdownGrace
@@ -31,6 +43,7 @@ enum ServeCommand {
             logger.announce("shutting down", [("signal", signalName), ("grace_seconds", "\(graceSeconds)")])
             server.shutdown(gracePeriod: gracePeriod) {
                 logger.announce("stopped")
+                logger.flush()
                 exit(0)
             }
         }
@@ -51,7 +64,8 @@ enum ServeCommand {
             [
                 ("app_env", config.environment), ("address", bound.description), ("port", String(bound.port)),
                 ("version", config.version), ("commit", config.gitSHA ?? "unknown"),
-                ("log_level", config.logLevel.name), ("database", config.database.description),
+                ("log_level", config.logLevel.name), ("log_format", config.logFormat.rawValue),
+                ("database", config.database.description),
             ])
         // Everything runs on Dispatch queues; the main thread only waits. (dispatchMain() would end it with
         // pthread_exit, which AddressSanitizer misreads as a stack overflow at exit.)

@@ -1,17 +1,39 @@
+import Dispatch
 import HTTPServer
 import Locking
 import Testing
 
 @testable import AppCore
 
-/// Collects what a logger writes.
+/// Collects what a logger writes, line by line.
 private final class Lines: Sendable {
-    let storage = Locked<[String]>([])
-    var all: [String] { storage.withLock { $0 } }
-    func logger(_ level: LogLevel) -> Logger {
-        Logger(level: level) { line in self.storage.withLock { $0.append(line) } }
+    let storage = Locked<[UInt8]>([])
+    let sink: LogSink
+
+    init() {
+        let storage = self.storage
+        sink = LogSink { bytes in storage.withLock { $0.append(contentsOf: bytes) } }
+    }
+
+    func logger(_ level: LogLevel, _ format: LogFormat = .text) -> Logger {
+        Logger(level: level, format: format, sink: sink)
+    }
+
+    /// Every line written so far, each with its newline.
+    var all: [String] {
+        sink.flush()
+        let text = String(decoding: storage.withLock { $0 }, as: UTF8.self)
+        return text.split(separator: "\n").map { $0 + "\n" }
+    }
+
+    func json() throws -> [JSON] {
+        try all.map { try JSONParser.parse(Array($0.dropLast().utf8)) }
     }
 }
+
+private let sampleRecord = RequestRecord(
+    requestID: "abc-1", method: "GET", path: "/health", route: "/health", status: 200, bodyBytes: 16,
+    duration: .microseconds(1500), remote: "127.0.0.1")
 
 @Suite struct LoggerTests {
     @Test func filtersBelowTheConfiguredLevel() {
@@ -31,26 +53,85 @@ private final class Lines: Sendable {
         #expect(lines.all[0].hasSuffix(" INFO started app_env=test\n"))
     }
 
-    @Test func accessLinesCarryMethodPathStatusBytesAndDuration() {
+    @Test func textAccessLinesCarryRequestIDMethodPathStatusBytesAndDuration() {
         let lines = Lines()
-        lines.logger(.info).access(
-            RequestRecord(
-                method: "GET", path: "/health", route: "/health", status: 200, bodyBytes: 16,
-                duration: .microseconds(1500), remote: "127.0.0.1"))
+        lines.logger(.info).access(sampleRecord)
         #expect(
             lines.all.first?.hasSuffix(
-                " INFO request method=GET path=/health status=200 bytes=16 duration_ms=1.50 remote=127.0.0.1\n") == true
-        )
+                " INFO request request_id=abc-1 method=GET path=/health status=200 bytes=16 duration_ms=1.50"
+                    + " remote=127.0.0.1\n") == true)
     }
 
-    @Test func clientTextCannotForgeLogLines() {
+    @Test func clientTextCannotForgeTextLogLines() {
         let lines = Lines()
         lines.logger(.info).access(
             RequestRecord(
-                method: "GET", path: "/x\nFAKE line", route: nil, status: 404, bodyBytes: 0, duration: .zero,
-                remote: "-"))
+                requestID: "abc-2", method: "GET", path: "/x\nFAKE line", route: nil, status: 404, bodyBytes: 0,
+                duration: .zero, remote: "-"))
         #expect(lines.all.first?.contains("path=\"/x\\x0aFAKE line\"") == true)
-        #expect(lines.all.first?.filter { $0 == "\n" }.count == 1)
+        #expect(lines.all.count == 1)
+    }
+
+    @Test func jsonAccessLinesHaveTheDocumentedFieldsAndTypes() throws {
+        let lines = Lines()
+        lines.logger(.info, .json).access(sampleRecord)
+        let line = try #require(try lines.json().first)
+        guard case .object(let fields) = line else {
+            Issue.record("not an object: \(line)")
+            return
+        }
+        #expect(
+            fields.map(\.0) == [
+                "ts", "level", "msg", "request_id", "method", "path", "status", "bytes", "duration_ms", "remote",
+            ])
+        #expect(line["level"] == .string("INFO"))
+        #expect(line["msg"] == .string("request"))
+        #expect(line["request_id"] == .string("abc-1"))
+        #expect(line["status"] == .integer(200))
+        #expect(line["bytes"] == .integer(16))
+        #expect(line["duration_ms"] == .number(1.5))
+        guard case .string(let timestamp) = line["ts"] else {
+            Issue.record("ts is not a string")
+            return
+        }
+        // 2026-11-26T18:12:37.123Z
+        #expect(timestamp.count == 24 && timestamp.hasSuffix("Z") && Array(timestamp)[19] == ".")
+    }
+
+    @Test func jsonLinesEscapeHostileText() throws {
+        let lines = Lines()
+        let logger = lines.logger(.debug, .json)
+        logger.access(
+            RequestRecord(
+                requestID: "x", method: "GET", path: "/\"}\n{\"level\":\"CRITICAL\"\u{1}", route: nil, status: 404,
+                bodyBytes: 0, duration: .zero, remote: "-"))
+        logger.error("quote \" and backslash \\", [("key \"k\"", "line\nbreak")])
+        let parsed = try lines.json()
+        #expect(parsed.count == 2)
+        #expect(parsed.first?["path"] == .string("/\"}\n{\"level\":\"CRITICAL\"\u{1}"))
+        #expect(parsed.last?["key \"k\""] == .string("line\nbreak"))
+    }
+
+    @Test func aFullBufferDropsAndCountsLinesInsteadOfWaiting() {
+        let entered = DispatchSemaphore(value: 0)
+        let release = DispatchSemaphore(value: 0)
+        let written = Locked(0)
+        let sink = LogSink(capacity: 100) { bytes in
+            entered.signal()
+            release.wait()
+            written.withLock { $0 += bytes.count { $0 == UInt8(ascii: "\n") } }
+        }
+        let line = String(repeating: "x", count: 29) + "\n"
+        // The first line goes to the writer, which then blocks, as on a full pipe; three more fill the
+        // buffer and the other sixteen are dropped, without waiting.
+        sink.append(line)
+        entered.wait()
+        for _ in 0..<19 { sink.append(line) }
+        #expect(sink.droppedLines == 16)
+        release.signal()
+        release.signal()
+        sink.flush()
+        #expect(written.withLock { $0 } + sink.droppedLines == 20)
     }
 
     @Test func timestampsAreRFC3339UTCWithMilliseconds() {

@@ -122,7 +122,7 @@ enum Backend: String, CaseIterable, CustomTestStringConvertible, Sendable {
     func healthPingsTheDatabase(_ backend: Backend) async throws {
         let notes = try await repository(backend)
         try await notes.ping(timeout: .seconds(1))
-        let monitor = DatabaseMonitor(repository: notes, logger: Logger(level: .critical) { _ in })
+        let monitor = DatabaseMonitor(repository: notes, logger: Logger(level: .critical))
         let task = Task { await monitor.run() }
         defer { task.cancel() }
         try await waitUntil { monitor.check().isHealthy }
@@ -138,7 +138,7 @@ enum Backend: String, CaseIterable, CustomTestStringConvertible, Sendable {
         ])
         let monitor = DatabaseMonitor(
             repository: NoteRepository(database: config.database.makeDatabase()),
-            logger: Logger(level: .critical) { _ in })
+            logger: Logger(level: .critical))
         let task = Task { await monitor.run() }
         defer { task.cancel() }
         try await waitUntil { monitor.check().details.first.map { $0.1 != .string("not connected yet") } ?? false }
@@ -156,7 +156,7 @@ enum Backend: String, CaseIterable, CustomTestStringConvertible, Sendable {
     @Test func unopenableSQLiteFileIsReportedDown() async throws {
         let monitor = DatabaseMonitor(
             repository: NoteRepository(database: SQLiteDatabase(path: "/nonexistent-dir/x/notes.db")),
-            logger: Logger(level: .critical) { _ in })
+            logger: Logger(level: .critical))
         let task = Task { await monitor.run() }
         defer { task.cancel() }
         try await waitUntil { monitor.check().details.first.map { $0.1 != .string("not connected yet") } ?? false }

@@ -9,7 +9,7 @@ import Testing
     init() async throws {
         let repository = NoteRepository(database: SQLiteDatabase(path: ":memory:"))
         try await repository.prepareSchema()
-        api = NotesAPI(repository: repository, logger: Logger(level: .critical) { _ in })
+        api = NotesAPI(repository: repository, logger: Logger(level: .critical))
     }
 
     private func post(_ body: String, contentType: String? = "application/json") async -> Response {
@@ -89,7 +89,7 @@ import Testing
     @Test func databaseFailuresAre503WithoutDetails() async {
         let broken = NotesAPI(
             repository: NoteRepository(database: SQLiteDatabase(path: "/nonexistent-dir/notes.db")),
-            logger: Logger(level: .critical) { _ in })
+            logger: Logger(level: .critical))
         let response = await broken.list(Request(method: "GET", target: "/api/notes", path: "/api/notes"))
         #expect(response.status == .serviceUnavailable)
         #expect(text(response) == #"{"error": "database unavailable"}"#)

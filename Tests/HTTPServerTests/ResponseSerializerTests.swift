@@ -8,16 +8,24 @@ import Testing
         -> String
     {
         let bytes = ResponseSerializer.serialize(
-            response, date: "Thu, 26 Nov 2026 18:00:00 GMT", version: version, keepAlive: keepAlive, isHead: head)
+            response, date: "Thu, 26 Nov 2026 18:00:00 GMT", requestID: "r-1", version: version, keepAlive: keepAlive,
+            isHead: head)
         return String(decoding: bytes, as: UTF8.self)
     }
 
-    @Test func writesStatusDateLengthHeadersAndBody() {
+    @Test func writesStatusDateLengthRequestIDHeadersAndBody() {
         let response = Response.json(.ok, "{}")
         #expect(
             text(response)
                 == "HTTP/1.1 200 OK\r\nDate: Thu, 26 Nov 2026 18:00:00 GMT\r\nContent-Length: 2\r\n"
-                + "Content-Type: application/json\r\n\r\n{}")
+                + "X-Request-ID: r-1\r\nContent-Type: application/json\r\n\r\n{}")
+    }
+
+    @Test func writesLengthsOfEveryMagnitude() {
+        for length in [0, 1, 9, 10, 99, 100, 12345] {
+            let output = text(Response(body: Array(repeating: UInt8(ascii: "x"), count: length)))
+            #expect(output.contains("\r\nContent-Length: \(length)\r\n"))
+        }
     }
 
     @Test func marksClosingAndHTTP10KeepAlive() {

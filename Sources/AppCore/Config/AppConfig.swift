@@ -9,6 +9,7 @@ public struct AppConfig: Sendable, Equatable {
     public var host: String
     public var environment: String
     public var logLevel: LogLevel
+    public var logFormat: LogFormat
     public var database: DatabaseURL
     /// Never logged, never returned by any route.
     public var secretKey: String?
@@ -27,6 +28,7 @@ public struct AppConfig: Sendable, Equatable {
         ("HOST", "0.0.0.0", hostAccepted),
         ("APP_ENV", "development", environmentAccepted),
         ("LOG_LEVEL", "DEBUG in development, INFO otherwise", logLevelAccepted),
+        ("LOG_FORMAT", "json in production and staging, text otherwise", logFormatAccepted),
         ("DATABASE_URL", "sqlite:///:memory:", DatabaseURL.accepted),
         ("SECRET_KEY", "unset", secretAccepted),
         ("GIT_SHA", "unset", "free text"),
@@ -39,6 +41,7 @@ public struct AppConfig: Sendable, Equatable {
     static let environmentAccepted =
         "1 to 32 of a-z, 0-9, _ and - (development, test, staging, production are the usual)"
     static let logLevelAccepted = "DEBUG, INFO, WARNING, ERROR or CRITICAL, in any case"
+    static let logFormatAccepted = "json or text, in any case"
     static let secretAccepted = "at least 16 characters"
 
     /// Reads the variables from `environment`; unset ones take their defaults.
@@ -59,6 +62,9 @@ public struct AppConfig: Sendable, Equatable {
             logLevel: try reader.value("LOG_LEVEL", default: defaultLevel, accepted: logLevelAccepted) {
                 LogLevel(name: $0)
             },
+            logFormat: try reader.value(
+                "LOG_FORMAT", default: LogFormat.defaultFor(environment: appEnvironment), accepted: logFormatAccepted
+            ) { LogFormat(name: $0) },
             database: try reader.databaseURL(),
             secretKey: try reader.secret("SECRET_KEY", minimumLength: 16),
             gitSHA: reader.freeText("GIT_SHA"),

@@ -1,36 +1,28 @@
-import Glibc
 import HTTPServer
 
-/// Writes leveled log lines to standard output, one `write` per line so lines from two threads never mix.
+/// Writes leveled log lines, as JSON objects or `key=value` text, through a `LogSink` (which never blocks).
 public struct Logger: Sendable {
     public let level: LogLevel
-    private let write: @Sendable (String) -> Void
+    public let format: LogFormat
+    public let sink: LogSink
 
-    /// `write` receives each finished line, newline included; the default writes to standard output.
-    public init(level: LogLevel, write: @escaping @Sendable (String) -> Void = Logger.standardOutput) {
+    public init(level: LogLevel, format: LogFormat = .text, sink: LogSink = LogSink()) {
         self.level = level
-        self.write = write
+        self.format = format
+        self.sink = sink
     }
 
     public func isEnabled(_ level: LogLevel) -> Bool { level >= self.level }
 
-    /// `fields` follow the message as `key=value`; values with spaces or quotes are quoted.
+    /// `fields` follow the message: `key=value` in text (quoted when needed), string members in JSON.
     public func log(_ level: LogLevel, _ message: String, _ fields: [(String, String)] = []) {
         guard isEnabled(level) else { return }
-        emit(level, message, fields)
+        emit(level, message, fields.map { ($0.0, .string($0.1)) })
     }
 
     /// Written whatever the level: the startup and shutdown lines an operator always needs to see.
     public func announce(_ message: String, _ fields: [(String, String)] = []) {
-        emit(.info, message, fields)
-    }
-
-    private func emit(_ level: LogLevel, _ message: String, _ fields: [(String, String)]) {
-        var line = "\(Timestamp.now()) \(level.name) \(message.escapedForDisplay)"
-        for (key, value) in fields {
-            line += " \(key)=\(Self.quotedIfNeeded(value))"
-        }
-        write(line + "\n")
+        emit(.info, message, fields.map { ($0.0, .string($0.1)) })
     }
 
     public func debug(_ message: String, _ fields: [(String, String)] = []) { log(.debug, message, fields) }
@@ -38,40 +30,73 @@ public struct Logger: Sendable {
     public func warning(_ message: String, _ fields: [(String, String)] = []) { log(.warning, message, fields) }
     public func error(_ message: String, _ fields: [(String, String)] = []) { log(.error, message, fields) }
 
-    /// One access line per answered request, at INFO.
+    /// One access line per answered request, at INFO. The path is logged without its query string, which
+    /// may carry secrets.
     public func access(_ record: RequestRecord) {
         guard isEnabled(.info) else { return }
-        let milliseconds =
-            Double(record.duration.components.attoseconds) / 1e15
-            + Double(record.duration.components.seconds) * 1000
-        info(
-            "request",
+        let nanoseconds =
+            record.duration.components.seconds * 1_000_000_000
+            + record.duration.components.attoseconds / 1_000_000_000
+        emit(
+            .info, "request",
             [
-                ("method", record.method), ("path", record.path), ("status", String(record.status)),
-                ("bytes", String(record.bodyBytes)), ("duration_ms", Self.format(milliseconds)),
-                ("remote", record.remote),
+                ("request_id", .string(record.requestID)), ("method", .string(record.method)),
+                ("path", .string(record.path)), ("status", .integer(record.status)),
+                ("bytes", .integer(record.bodyBytes)),
+                ("duration_ms", .hundredths(Int((Double(nanoseconds) / 10_000).rounded()))),
+                ("remote", .string(record.remote)),
             ])
     }
 
-    private static func format(_ milliseconds: Double) -> String {
-        let hundredths = Int((milliseconds * 100).rounded())
-        let fraction = hundredths % 100
-        return "\(hundredths / 100).\(fraction < 10 ? "0" : "")\(fraction)"
+    /// Waits until every line so far is written.
+    public func flush() {
+        sink.flush()
     }
 
-    private static func quotedIfNeeded(_ value: String) -> String {
-        let escaped = value.escapedForDisplay
-        let needsQuotes = escaped.isEmpty || escaped != value || value.contains(" ") || value.contains("=")
-        return needsQuotes ? "\"\(escaped)\"" : value
+    private func emit(_ level: LogLevel, _ message: String, _ fields: [(String, LogValue)]) {
+        let timestamp = Timestamp.now()
+        switch format {
+        case .json:
+            var line = "{\"ts\":\"\(timestamp)\",\"level\":\"\(level.name)\",\"msg\":\(jsonQuoted(message))"
+            for (key, value) in fields {
+                line += ",\(jsonQuoted(key)):\(value.json)"
+            }
+            sink.append(line + "}\n")
+        case .text:
+            var line = "\(timestamp) \(level.name) \(message.escapedForDisplay)"
+            for (key, value) in fields {
+                line += " \(key)=\(value.text)"
+            }
+            sink.append(line + "\n")
+        }
+    }
+}
+
+/// A field's value: strings are quoted in JSON, numbers are not.
+enum LogValue {
+    case string(String)
+    case integer(Int)
+    /// A decimal with two places, such as milliseconds: 150 is `1.50`.
+    case hundredths(Int)
+
+    var json: String {
+        switch self {
+        case .string(let text): jsonQuoted(text)
+        case .integer, .hundredths: text
+        }
     }
 
-    public static let standardOutput: @Sendable (String) -> Void = { line in
-        var remaining = Array(line.utf8)[...]
-        while !remaining.isEmpty {
-            let written = remaining.withUnsafeBytes { Glibc.write(STDOUT_FILENO, $0.baseAddress, $0.count) }
-            if written < 0 && errno == EINTR { continue }
-            guard written > 0 else { return }
-            remaining = remaining.dropFirst(written)
+    var text: String {
+        switch self {
+        case .string(let value):
+            let escaped = value.escapedForDisplay
+            let needsQuotes = escaped.isEmpty || escaped != value || value.contains(" ") || value.contains("=")
+            return needsQuotes ? "\"\(escaped)\"" : value
+        case .integer(let value):
+            return String(value)
+        case .hundredths(let value):
+            let fraction = value % 100
+            return "\(value / 100).\(fraction < 10 ? "0" : "")\(fraction)"
         }
     }
 }

@@ -1,11 +1,15 @@
 import HTTPServer
 
-/// The app's HTTP surface: `/`, `/health`, `/version`, `/delay/{ms}` and, given a database, `/api/notes`.
+/// The app's HTTP surface: `/`, `/health`, `/version`, `/delay/{ms}`, and each of `/metrics`, `/api/notes`
+/// and `/admin/health` when the part behind it is given.
 public enum AppRoutes {
     public static let appName = "swift-devops-sample"
     public static let maxDelayMilliseconds = 10_000
 
-    public static func makeRouter(config: AppConfig, health: HealthMonitor, notes: NotesAPI? = nil) -> Router {
+    public static func makeRouter(
+        config: AppConfig, health: HealthMonitor, metrics: AppMetrics? = nil, notes: NotesAPI? = nil,
+        admin: AdminAPI? = nil
+    ) -> Router {
         var router = Router()
         let greeting = Response.json(
             .ok,
@@ -20,7 +24,11 @@ public enum AppRoutes {
         let version = Response.json(.ok, versionBody(config))
         router.get("/version") { _ in version }
         router.add("GET", "/delay/{ms}", .async(delay))
+        if let metrics {
+            router.get("/metrics") { _ in metrics.response() }
+        }
         notes?.register(on: &router)
+        admin?.register(on: &router)
         return router
     }
 

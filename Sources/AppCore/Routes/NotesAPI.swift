@@ -29,7 +29,7 @@ public struct NotesAPI: Sendable {
             }
             limit = value
         }
-        return await respond { () async throws(StoreError) -> Response in
+        return await respond(request) { () async throws(StoreError) -> Response in
             let notes = try await repository.list(limit: limit)
             return .json(.ok, .object([("notes", .array(notes.map(\.json)))]))
         }
@@ -44,7 +44,7 @@ public struct NotesAPI: Sendable {
         case .success(let value): text = value
         case .failure(let problem): return .error(.badRequest, problem.message)
         }
-        return await respond { () async throws(StoreError) -> Response in
+        return await respond(request) { () async throws(StoreError) -> Response in
             let note = try await repository.create(text: text, createdAt: Timestamp.now())
             let headers = HTTPHeaders([("Location", "/api/notes/\(note.id)")])
             return .json(.created, note.json, headers: headers)
@@ -53,7 +53,7 @@ public struct NotesAPI: Sendable {
 
     @Sendable func read(_ request: Request) async -> Response {
         guard let id = Self.noteID(request) else { return Self.notFound }
-        return await respond { () async throws(StoreError) -> Response in
+        return await respond(request) { () async throws(StoreError) -> Response in
             guard let note = try await repository.find(id: id) else { return Self.notFound }
             return .json(.ok, note.json)
         }
@@ -61,7 +61,7 @@ public struct NotesAPI: Sendable {
 
     @Sendable func delete(_ request: Request) async -> Response {
         guard let id = Self.noteID(request) else { return Self.notFound }
-        return await respond { () async throws(StoreError) -> Response in
+        return await respond(request) { () async throws(StoreError) -> Response in
             try await repository.delete(id: id) ? Response(status: .noContent) : Self.notFound
         }
     }
@@ -69,11 +69,11 @@ public struct NotesAPI: Sendable {
     static let notFound = Response.error(.notFound, "note not found")
 
     /// Maps storage failures to 503 (try again) or 500; the details go to the log, not to the client.
-    private func respond(_ work: () async throws(StoreError) -> Response) async -> Response {
+    private func respond(_ request: Request, _ work: () async throws(StoreError) -> Response) async -> Response {
         do {
             return try await work()
         } catch {
-            logger.error("notes request failed", [("error", error.message)])
+            logger.error("notes request failed", [("request_id", request.id), ("error", error.message)])
             return error.kind == .unavailable
                 ? .error(.serviceUnavailable, "database unavailable") : .error(.internalServerError, "database error")
         }

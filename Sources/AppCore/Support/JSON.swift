@@ -24,7 +24,20 @@ public indirect enum JSON: Sendable, Equatable {
         }
     }
 
-    public static func == (lhs: JSON, rhs: JSON) -> Bool { lhs.text == rhs.text }
+    /// Same cases with equal contents; object members compare in order.
+    public static func == (lhs: JSON, rhs: JSON) -> Bool {
+        switch (lhs, rhs) {
+        case (.string(let left), .string(let right)): left == right
+        case (.integer(let left), .integer(let right)): left == right
+        case (.number(let left), .number(let right)): left == right
+        case (.bool(let left), .bool(let right)): left == right
+        case (.null, .null): true
+        case (.array(let left), .array(let right)): left == right
+        case (.object(let left), .object(let right)):
+            left.count == right.count && zip(left, right).allSatisfy { $0.0 == $1.0 && $0.1 == $1.1 }
+        default: false
+        }
+    }
 
     /// The value of `key` in an object (the first, if a key repeats); nil for anything else.
     public subscript(key: String) -> JSON? {

@@ -12,6 +12,9 @@ public struct Request: Sendable {
     public var body: [UInt8]
     /// Values captured by `{name}` segments of the matched route pattern.
     public var pathParameters: [String: String] = [:]
+    /// Set by the server before the handler runs: the client's `X-Request-ID` when it is valid, otherwise a new
+    /// one. Echoed in the response; put it in every log line about this request.
+    public var id = ""
 
     public init(
         method: String, target: String, path: String, query: String? = nil, version: HTTPVersion = .http11,

@@ -2,7 +2,7 @@
 /// so a small response never waits on delayed ACKs between two segments.
 enum ResponseSerializer {
     static func serialize(
-        _ response: Response, date: String, version: HTTPVersion, keepAlive: Bool, isHead: Bool
+        _ response: Response, date: String, requestID: String, version: HTTPVersion, keepAlive: Bool, isHead: Bool
     ) -> [UInt8] {
         let status = response.status
         let sendsBody = status.allowsBody && !isHead
@@ -18,6 +18,8 @@ enum ResponseSerializer {
             bytes.append(contentsOf: "\r\nContent-Length: ".utf8)
             appendDecimal(response.body.count, to: &bytes)
         }
+        bytes.append(contentsOf: "\r\nX-Request-ID: ".utf8)
+        bytes.append(contentsOf: requestID.utf8)
         for field in response.headers {
             bytes.append(contentsOf: crlf)
             bytes.append(contentsOf: field.name.utf8)

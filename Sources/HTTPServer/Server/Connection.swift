@@ -151,6 +151,10 @@ final class Connection {
     }
 
     private func dispatch(_ request: Request, started: UInt64) {
+        var request = request
+        request.id = loop.requestIDs.id(for: request.headers)
+        let statistics = context.statistics
+        statistics.requestStarted()
         switch context.router.match(method: request.method, path: request.path) {
         case .notFound:
             answer(request, Response.error(.notFound, "not found"), route: nil, started: started)
@@ -159,15 +163,17 @@ final class Connection {
             let response = Response.error(.methodNotAllowed, "method not allowed", headers: headers)
             answer(request, response, route: nil, started: started)
         case .found(let handler, let pattern, let parameters):
-            var request = request
             request.pathParameters = parameters
             switch handler {
             case .sync(let handle):
                 answer(request, handle(request), route: pattern, started: started)
             case .async(let handle):
+                // Counted out when the handler returns, even if the connection closed meanwhile.
                 runAsync(handle, request: request, route: pattern, started: started)
+                return
             }
         }
+        statistics.requestFinished()
     }
 
     private func runAsync(
@@ -181,6 +187,7 @@ final class Connection {
         Task(executorPreference: context.handlerExecutor) {
             let response = await handle(request)
             loop.execute {
+                loop.context.statistics.requestFinished()
                 loop.connection(fd: fd, serial: serial)?.resume(request, response, route: route, started: started)
             }
         }
@@ -197,11 +204,13 @@ final class Connection {
     private func answer(_ request: Request, _ response: Response, route: String?, started: UInt64) {
         let keepAlive = request.wantsKeepAlive && !loop.isDraining && !peerClosedWrite
         let bytes = ResponseSerializer.serialize(
-            response, date: loop.dateCache.current(), version: request.version, keepAlive: keepAlive,
-            isHead: request.method == "HEAD")
+            response, date: loop.dateCache.current(), requestID: request.id, version: request.version,
+            keepAlive: keepAlive, isHead: request.method == "HEAD")
         output.append(contentsOf: bytes)
         if !keepAlive { phase = .closing }
-        record(method: request.method, path: request.path, route: route, response: response, started: started)
+        record(
+            requestID: request.id, method: request.method, path: request.path, route: route, response: response,
+            started: started)
     }
 
     /// A request that cannot be parsed is answered once and the connection closed: nothing after it on
@@ -212,20 +221,26 @@ final class Connection {
 
     /// Answers outside any parsed request (a parse error, a timeout), then closes.
     private func answerAndClose(_ response: Response) {
+        let requestID = loop.requestIDs.next()
         output.append(
             contentsOf: ResponseSerializer.serialize(
-                response, date: loop.dateCache.current(), version: .http11, keepAlive: false, isHead: false))
+                response, date: loop.dateCache.current(), requestID: requestID, version: .http11, keepAlive: false,
+                isHead: false))
         phase = .closing
-        record(method: "-", path: "-", route: nil, response: response, started: requestStarted ?? lastProgress)
+        record(
+            requestID: requestID, method: "-", path: "-", route: nil, response: response,
+            started: requestStarted ?? lastProgress)
     }
 
-    private func record(method: String, path: String, route: String?, response: Response, started: UInt64) {
+    private func record(
+        requestID: String, method: String, path: String, route: String?, response: Response, started: UInt64
+    ) {
         guard let observer = context.observer else { return }
         if remote == nil { remote = Socket.peerName(fd) }
         let elapsed = MonotonicClock.now() &- started
         observer(
             RequestRecord(
-                method: method, path: path, route: route, status: response.status.code,
+                requestID: requestID, method: method, path: path, route: route, status: response.status.code,
                 bodyBytes: response.body.count, duration: .nanoseconds(Int64(elapsed)), remote: remote ?? "-"))
     }
 

@@ -15,6 +15,7 @@ import Locking
 final class EventLoop: @unchecked Sendable {
     let context: ServerContext
     var dateCache = HTTPDateCache()
+    var requestIDs = RequestIDs()
     /// Scratch space for one `recv`; connections copy out what they keep.
     let readBuffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 64 * 1024, alignment: 16)
 
@@ -136,6 +137,7 @@ final class EventLoop: @unchecked Sendable {
             case .skipped: continue
             case .empty: return
             case .exhausted:
+                context.statistics.countOutOfDescriptors()
                 pauseAccepting()
                 return
             }
@@ -144,7 +146,7 @@ final class EventLoop: @unchecked Sendable {
 
     private func adopt(_ fd: Int32) {
         guard context.reserveConnection() else {
-            context.rejectOverCapacity(fd)
+            context.rejectOverCapacity(fd, requestID: requestIDs.next())
             return
         }
         guard csystem_epoll_add(epollFD, fd, CSYSTEM_EVENT_READ, 0) == 0 else {

@@ -14,8 +14,13 @@ public final class HTTPServer: Sendable {
     private let context: ServerContext
     private let state = Locked(State.idle)
 
-    public init(configuration: ServerConfiguration, router: Router, observer: RequestObserver? = nil) {
-        context = ServerContext(configuration: configuration, router: router, observer: observer)
+    /// `statistics` is updated as the server runs; pass one in to read it (for metrics).
+    public init(
+        configuration: ServerConfiguration, router: Router, observer: RequestObserver? = nil,
+        statistics: ServerStatistics = ServerStatistics()
+    ) {
+        context = ServerContext(
+            configuration: configuration, router: router, observer: observer, statistics: statistics)
     }
 
     /// Binds and starts serving; returns the address actually bound (the real port when asked for port 0).
@@ -39,7 +44,7 @@ public final class HTTPServer: Sendable {
         return SocketAddress(host: configuration.address.host, port: port) ?? configuration.address
     }
 
-    public var openConnectionCount: Int { context.openConnectionCount }
+    public var openConnectionCount: Int { context.statistics.connectionsOpen }
 
     /// Stops accepting at once, lets requests in progress finish for up to `gracePeriod`, then closes every
     /// connection and calls `completion` (on an arbitrary thread). Idle keep-alive connections are closed

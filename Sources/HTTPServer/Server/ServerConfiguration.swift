@@ -34,6 +34,8 @@ public struct ServerConfiguration: Sendable {
 
 /// What the server tells its owner about each answered request (for access logs and metrics).
 public struct RequestRecord: Sendable {
+    /// The request's `X-Request-ID`: the client's when valid, otherwise one the server made up.
+    public let requestID: String
     public let method: String
     public let path: String
     /// The route pattern that matched (`/api/notes/{id}`), or nil when none did.
@@ -44,8 +46,10 @@ public struct RequestRecord: Sendable {
     public let remote: String
 
     public init(
-        method: String, path: String, route: String?, status: Int, bodyBytes: Int, duration: Duration, remote: String
+        requestID: String, method: String, path: String, route: String?, status: Int, bodyBytes: Int,
+        duration: Duration, remote: String
     ) {
+        self.requestID = requestID
         self.method = method
         self.path = path
         self.route = route

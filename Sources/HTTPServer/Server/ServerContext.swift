@@ -1,42 +1,35 @@
 import Glibc
-import Synchronization
 
-/// What every event loop of one server shares: read-only settings and the open-connection count.
+/// What every event loop of one server shares: read-only settings and the statistics.
 final class ServerContext: Sendable {
     let configuration: ServerConfiguration
     let router: Router
     let observer: RequestObserver?
+    let statistics: ServerStatistics
     let handlerExecutor = HandlerExecutor()
-    private let openConnections = Atomic<Int>(0)
 
-    init(configuration: ServerConfiguration, router: Router, observer: RequestObserver?) {
+    init(configuration: ServerConfiguration, router: Router, observer: RequestObserver?, statistics: ServerStatistics) {
         self.configuration = configuration
         self.router = router
         self.observer = observer
+        self.statistics = statistics
     }
-
-    var openConnectionCount: Int { openConnections.load(ordering: .relaxed) }
 
     /// Counts a new connection in, unless the server is at its limit.
     func reserveConnection() -> Bool {
-        let count = openConnections.wrappingAdd(1, ordering: .relaxed).newValue
-        if count > configuration.maxConnections {
-            openConnections.wrappingSubtract(1, ordering: .relaxed)
-            return false
-        }
-        return true
+        statistics.reserveConnection(limit: configuration.maxConnections)
     }
 
     func releaseConnection() {
-        openConnections.wrappingSubtract(1, ordering: .relaxed)
+        statistics.releaseConnection()
     }
 
     /// Tells a client over the connection limit why it is turned away, without waiting on it, then closes.
-    func rejectOverCapacity(_ fd: Int32) {
+    func rejectOverCapacity(_ fd: Int32, requestID: String) {
         var cache = HTTPDateCache()
         let response = Response.error(.serviceUnavailable, "too many open connections")
         let bytes = ResponseSerializer.serialize(
-            response, date: cache.current(), version: .http11, keepAlive: false, isHead: false)
+            response, date: cache.current(), requestID: requestID, version: .http11, keepAlive: false, isHead: false)
         _ = bytes.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL | MSG_DONTWAIT)) }
         shutdown(fd, Int32(SHUT_WR))
         close(fd)

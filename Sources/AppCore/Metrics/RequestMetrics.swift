@@ -1,0 +1,91 @@
+import HTTPServer
+import Locking
+
+/// Counts answered requests and their durations by method, route pattern and status. Every event loop
+/// records into its own shard, so counting takes no lock that another core is waiting on; a scrape merges
+/// the shards. Labels come from a fixed set (known methods, registered patterns, status codes), so a scan of
+/// random URLs or invented methods cannot grow the series without bound.
+public final class RequestMetrics: Sendable {
+    /// Upper bounds of the duration histogram's buckets, in seconds.
+    static let bucketBounds: [Double] = [
+        0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
+    ]
+    /// The label of every request no route matched (404, 405, and requests too broken to parse).
+    static let unmatchedRoute = "unmatched"
+    static let knownMethods: Set<String> = ["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"]
+
+    struct RequestKey: Hashable, Comparable {
+        let method: String
+        let route: String
+        let status: Int
+
+        static func < (lhs: RequestKey, rhs: RequestKey) -> Bool {
+            (lhs.route, lhs.method, lhs.status) < (rhs.route, rhs.method, rhs.status)
+        }
+    }
+
+    struct RouteKey: Hashable, Comparable {
+        let method: String
+        let route: String
+
+        static func < (lhs: RouteKey, rhs: RouteKey) -> Bool {
+            (lhs.route, lhs.method) < (rhs.route, rhs.method)
+        }
+    }
+
+    struct Histogram {
+        /// Observations per bucket, not yet cumulative; the last one counts those above every bound.
+        var buckets = [Int](repeating: 0, count: RequestMetrics.bucketBounds.count + 1)
+        var sum = 0.0
+        var count = 0
+
+        mutating func merge(_ other: Histogram) {
+            for index in buckets.indices { buckets[index] += other.buckets[index] }
+            sum += other.sum
+            count += other.count
+        }
+    }
+
+    struct Snapshot {
+        var requests: [RequestKey: Int] = [:]
+        var durations: [RouteKey: Histogram] = [:]
+    }
+
+    private let shards = Sharded { Snapshot() }
+
+    public init() {}
+
+    public func record(_ record: RequestRecord) {
+        let method = Self.knownMethods.contains(record.method) ? record.method : "OTHER"
+        let route = record.route ?? Self.unmatchedRoute
+        let components = record.duration.components
+        let seconds = Double(components.seconds) + Double(components.attoseconds) / 1e18
+        let bucket = Self.bucketBounds.firstIndex { seconds <= $0 } ?? Self.bucketBounds.count
+        shards.withCurrentShard { shard in
+            shard.requests[RequestKey(method: method, route: route, status: record.status), default: 0] += 1
+            shard.durations[RouteKey(method: method, route: route), default: Histogram()].add(bucket, seconds)
+        }
+    }
+
+    /// Every shard added together.
+    func snapshot() -> Snapshot {
+        shards.reduce(Snapshot()) { total, shard in
+            var total = total
+            total.requests.merge(shard.requests, uniquingKeysWith: +)
+            total.durations.merge(shard.durations) { left, right in
+                var sum = left
+                sum.merge(right)
+                return sum
+            }
+            return total
+        }
+    }
+}
+
+extension RequestMetrics.Histogram {
+    fileprivate mutating func add(_ bucket: Int, _ seconds: Double) {
+        buckets[bucket] += 1
+        sum += seconds
+        count += 1
+    }
+}

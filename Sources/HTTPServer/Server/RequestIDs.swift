@@ -1,0 +1,40 @@
+/// `X-Request-ID` values for one event loop. A client's own id is kept when it is 1 to 128 characters of
+/// `[A-Za-z0-9._-]`, which is safe to echo in a header and a log line; otherwise one is made up: a random
+/// prefix per loop (so loops and restarts do not collide) and a counter.
+struct RequestIDs {
+    private let prefix: String
+    private var counter: UInt64 = 0
+
+    init() {
+        var generator = SystemRandomNumberGenerator()
+        let random = String(generator.next() as UInt64, radix: 16)
+        prefix = String(repeating: "0", count: 16 - random.count) + random + "-"
+    }
+
+    static let maxLength = 128
+
+    static func isAcceptable(_ id: String) -> Bool {
+        let bytes = id.utf8
+        return !bytes.isEmpty && bytes.count <= maxLength
+            && bytes.allSatisfy { byte in
+                switch byte {
+                case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
+                    UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "-"):
+                    true
+                default: false
+                }
+            }
+    }
+
+    /// The id for a request with these headers. More than one `X-Request-ID` field is not a usable id.
+    mutating func id(for headers: HTTPHeaders) -> String {
+        let offered = headers.values(for: "x-request-id")
+        if offered.count == 1, Self.isAcceptable(offered[0]) { return offered[0] }
+        return next()
+    }
+
+    mutating func next() -> String {
+        counter += 1
+        return prefix + String(counter, radix: 16)
+    }
+}

@@ -1,0 +1,52 @@
+import Locking
+import Synchronization
+
+/// Live counts for an operator (the app exports them as metrics). Requests in flight change twice per
+/// request on every core, so they are counted in per-thread shards; the rest change once per connection.
+public final class ServerStatistics: Sendable {
+    private let openConnections = Atomic<Int>(0)
+    private let inFlight = Sharded { 0 }
+    private let rejectedAtCapacity = Atomic<Int>(0)
+    private let rejectedOutOfDescriptors = Atomic<Int>(0)
+
+    public init() {}
+
+    /// Connections accepted and not yet closed.
+    public var connectionsOpen: Int { openConnections.load(ordering: .relaxed) }
+
+    /// Requests received in full whose response is not yet queued.
+    public var requestsInFlight: Int { inFlight.reduce(0, +) }
+
+    /// Connections answered 503 and closed because MAX_CONNECTIONS were open.
+    public var connectionsRejectedAtCapacity: Int { rejectedAtCapacity.load(ordering: .relaxed) }
+
+    /// Accepts that failed for lack of file descriptors (the client waits in the backlog meanwhile).
+    public var acceptsFailedOutOfDescriptors: Int { rejectedOutOfDescriptors.load(ordering: .relaxed) }
+
+    /// Counts a new connection in, unless `limit` are already open.
+    func reserveConnection(limit: Int) -> Bool {
+        let count = openConnections.wrappingAdd(1, ordering: .relaxed).newValue
+        if count > limit {
+            openConnections.wrappingSubtract(1, ordering: .relaxed)
+            rejectedAtCapacity.wrappingAdd(1, ordering: .relaxed)
+            return false
+        }
+        return true
+    }
+
+    func releaseConnection() {
+        openConnections.wrappingSubtract(1, ordering: .relaxed)
+    }
+
+    func countOutOfDescriptors() {
+        rejectedOutOfDescriptors.wrappingAdd(1, ordering: .relaxed)
+    }
+
+    func requestStarted() {
+        inFlight.withCurrentShard { $0 += 1 }
+    }
+
+    func requestFinished() {
+        inFlight.withCurrentShard { $0 -= 1 }
+    }
+}
