@@ -28,6 +28,16 @@ import Testing
         #expect(config.version == AppConfig.defaultVersion)
     }
 
+    @Test func logFormatIsJSONWhereMachinesReadLogsAndTextElsewhere() throws {
+        #expect(try load([:]).logFormat == .text)
+        #expect(try load(["APP_ENV": "test"]).logFormat == .text)
+        #expect(try load(["APP_ENV": "staging"]).logFormat == .json)
+        #expect(try load(["APP_ENV": "production"]).logFormat == .json)
+        #expect(try load(["APP_ENV": "production", "LOG_FORMAT": "TEXT"]).logFormat == .text)
+        #expect(try load(["LOG_FORMAT": "json"]).logFormat == .json)
+        #expect(error(["LOG_FORMAT": "yaml"])?.variable == "LOG_FORMAT")
+    }
+
     @Test func logLevelDefaultsToInfoOutsideDevelopment() throws {
         #expect(try load(["APP_ENV": "production"]).logLevel == .info)
         #expect(try load(["APP_ENV": "test"]).logLevel == .info)

@@ -50,3 +50,16 @@ private struct FixedCheck: HealthCheck {
         #expect(String(decoding: response.body, as: UTF8.self) == "{\"status\": \"draining\"}")
     }
 }
+
+@Suite struct HealthMonitorCacheTests {
+    @Test func aChangedResultIsNeverAnsweredFromTheCache() {
+        let healthSwitch = ManualHealthSwitch()
+        let monitor = HealthMonitor(checks: [healthSwitch])
+        #expect(monitor.report().status == .ok)
+        #expect(monitor.report().status == .ok)
+        healthSwitch.set(healthy: false)
+        #expect(monitor.report().status == .serviceUnavailable)
+        healthSwitch.set(healthy: true)
+        #expect(monitor.report().status == .ok)
+    }
+}

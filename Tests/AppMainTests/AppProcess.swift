@@ -63,17 +63,37 @@ final class RunningServer {
         }
     }
 
-    /// Reads lines until the startup line shows `port=N`.
-    private static func readPort(from handle: FileHandle) throws -> Int {
-        var text = ""
-        while let chunk = try handle.read(upToCount: 1), !chunk.isEmpty {
-            text += String(decoding: chunk, as: UTF8.self)
-            if text.hasSuffix("\n"), let range = text.range(of: " port=") {
-                let digits = text[range.upperBound...].prefix { $0.isNumber }
-                if let port = Int(digits) { return port }
+    /// The next line the server writes that contains `text`, waiting up to `timeout`.
+    func line(containing text: String, timeout: Duration = .seconds(5)) -> String? {
+        Self.line(containing: text, in: output.fileHandleForReading.fileDescriptor, timeout: timeout)
+    }
+
+    private static func line(containing text: String, in fd: Int32, timeout: Duration) -> String? {
+        let deadline = ContinuousClock.now + timeout
+        var line: [UInt8] = []
+        while ContinuousClock.now < deadline {
+            var ready = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+            guard poll(&ready, 1, 100) > 0 else { continue }
+            var byte: UInt8 = 0
+            guard read(fd, &byte, 1) == 1 else { return nil }
+            if byte == UInt8(ascii: "\n") {
+                let candidate = String(decoding: line, as: UTF8.self)
+                if candidate.contains(text) { return candidate }
+                line.removeAll()
+            } else {
+                line.append(byte)
             }
         }
-        throw CocoaError(.fileReadUnknown)
+        return nil
+    }
+
+    /// Waits for the startup line: `port=8000` in text logs, `"port":"8000"` in JSON ones.
+    private static func readPort(from handle: FileHandle) throws -> Int {
+        guard let line = line(containing: "port", in: handle.fileDescriptor, timeout: .seconds(10)),
+            let range = line.range(of: " port=") ?? line.range(of: "\"port\":\""),
+            let port = Int(line[range.upperBound...].prefix { $0.isNumber })
+        else { throw CocoaError(.fileReadUnknown) }
+        return port
     }
 
     func get(_ path: String) throws -> (status: Int, body: String) {

@@ -10,7 +10,7 @@ import Testing
 
     @Test(arguments: [
         ("PORT", "http"), ("HOST", "localhost"), ("APP_ENV", "Prod"), ("LOG_LEVEL", "LOUD"),
-        ("DATABASE_URL", "mysql://x/y"), ("SECRET_KEY", "tooshort"),
+        ("DATABASE_URL", "mysql://x/y"), ("SECRET_KEY", "tooshort"), ("LOG_FORMAT", "xml"), ("LOG_FORMAT", ""),
     ])
     func eachBadVariableExits78WithOneLineNamingIt(_ name: String, _ value: String) throws {
         let result = try AppProcess.run(["check"], environment: [name: value])

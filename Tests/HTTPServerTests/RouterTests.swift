@@ -65,3 +65,33 @@ import Testing
         #expect(allowed == ["DELETE", "GET", "HEAD"])
     }
 }
+
+@Suite struct RouterLiteralRouteTests {
+    @Test func aLiteralRouteWinsOverACaptureRegisteredBefore() {
+        var router = Router()
+        router.get("/notes/{id}") { _ in Response(body: [1]) }
+        router.get("/notes/stats") { _ in Response(body: [2]) }
+        guard case .found(_, let pattern, let parameters) = router.match(method: "GET", path: "/notes/stats") else {
+            Issue.record("no match")
+            return
+        }
+        #expect(pattern == "/notes/stats")
+        #expect(parameters.isEmpty)
+        guard case .found(_, let other, _) = router.match(method: "GET", path: "/notes/7") else {
+            Issue.record("no match")
+            return
+        }
+        #expect(other == "/notes/{id}")
+    }
+
+    @Test func aLiteralPathWithAnotherMethodFallsBackToTheFullSearch() {
+        var router = Router()
+        router.add("POST", "/{name}", .sync { _ in Response() })
+        router.get("/health") { _ in Response() }
+        guard case .found(_, let pattern, _) = router.match(method: "POST", path: "/health") else {
+            Issue.record("no match")
+            return
+        }
+        #expect(pattern == "/{name}")
+    }
+}

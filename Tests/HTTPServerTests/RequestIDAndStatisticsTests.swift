@@ -1,0 +1,114 @@
+import Dispatch
+import Glibc
+import Locking
+import TestSupport
+import Testing
+
+@testable import HTTPServer
+
+@Suite struct RequestIDAndStatisticsTests {
+    private func router() -> Router {
+        var router = Router()
+        router.get("/id") { request in Response(body: Array(request.id.utf8)) }
+        router.add(
+            "GET", "/wait",
+            .async { _ in
+                try? await Task.sleep(for: .milliseconds(400))
+                return Response()
+            })
+        return router
+    }
+
+    @Test func aValidClientIDIsKeptEchoedAndRecorded() async throws {
+        let records = Locked<[RequestRecord]>([])
+        try await withServer(router(), observer: { record in records.withLock { $0.append(record) } }) { _, port in
+            let client = try TestClient(port: port)
+            let id = "Abc-123_x.y" + String(repeating: "z", count: 117)
+            try client.send("GET /id HTTP/1.1\r\nHost: t\r\nX-Request-ID: \(id)\r\n\r\n")
+            let response = try client.readResponse()
+            #expect(response.headers["x-request-id"] == id)
+            #expect(response.body == id)
+            // The record is made as the response is queued, which is before the client can read it.
+            #expect(records.withLock { $0.last?.requestID } == id)
+        }
+    }
+
+    @Test(arguments: [
+        "", "has space", "semi;colon", "caf\u{e9}", String(repeating: "a", count: 129), "a/b", "a+b", "quote\"",
+    ])
+    func anUnusableClientIDIsReplaced(_ offered: String) async throws {
+        try await withServer(router()) { _, port in
+            let client = try TestClient(port: port)
+            try client.send("GET /id HTTP/1.1\r\nHost: t\r\nX-Request-ID: \(offered)\r\n\r\n")
+            let response = try client.readResponse()
+            let id = try #require(response.headers["x-request-id"])
+            #expect(id != offered)
+            #expect(RequestIDs.isAcceptable(id))
+            #expect(response.body == id)
+        }
+    }
+
+    @Test func twoIDFieldsAreReplacedAndGeneratedIDsDiffer() async throws {
+        try await withServer(router()) { _, port in
+            let client = try TestClient(port: port)
+            try client.send("GET /id HTTP/1.1\r\nHost: t\r\nX-Request-ID: one\r\nX-Request-ID: two\r\n\r\n")
+            let first = try #require(try client.readResponse().headers["x-request-id"])
+            try client.send("GET /id HTTP/1.1\r\nHost: t\r\n\r\n")
+            let second = try #require(try client.readResponse().headers["x-request-id"])
+            #expect(first != "one" && first != "two")
+            #expect(first != second)
+        }
+    }
+
+    @Test func errorsWithoutARequestStillCarryAnID() async throws {
+        try await withServer(router()) { _, port in
+            let client = try TestClient(port: port)
+            try client.send("BROKEN\r\n\r\n")
+            let response = try client.readResponse()
+            #expect(response.status == 400)
+            #expect(response.headers["x-request-id"].map(RequestIDs.isAcceptable) == true)
+        }
+    }
+
+    @Test func countsOpenConnectionsAndRequestsInFlight() async throws {
+        let statistics = ServerStatistics()
+        try await withServer(router(), statistics: statistics) { _, port in
+            let waiting = try TestClient(port: port)
+            try waiting.send("GET /wait HTTP/1.1\r\nHost: t\r\n\r\n")
+            let idle = try TestClient(port: port)
+            try idle.send("GET /id HTTP/1.1\r\nHost: t\r\n\r\n")
+            _ = try idle.readResponse()
+            #expect(statistics.connectionsOpen == 2)
+            #expect(statistics.requestsInFlight == 1)
+            _ = try waiting.readResponse()
+            #expect(statistics.requestsInFlight == 0)
+        }
+    }
+
+    @Test func countsConnectionsTurnedAwayAtTheLimit() async throws {
+        let statistics = ServerStatistics()
+        try await withServer(router(), configure: { $0.maxConnections = 1 }, statistics: statistics) { _, port in
+            let first = try TestClient(port: port)
+            try first.send("GET /id HTTP/1.1\r\nHost: t\r\n\r\n")
+            _ = try first.readResponse()
+            let second = try TestClient(port: port)
+            #expect(try second.readResponse().status == 503)
+            #expect(statistics.connectionsRejectedAtCapacity == 1)
+            #expect(statistics.connectionsOpen == 1)
+        }
+    }
+
+    @Test func anAsyncHandlerOutlivingItsConnectionIsStillCountedOut() async throws {
+        let statistics = ServerStatistics()
+        try await withServer(router(), statistics: statistics) { _, port in
+            do {
+                let client = try TestClient(port: port)
+                try client.send("GET /wait HTTP/1.1\r\nHost: t\r\n\r\n")
+                try await Task.sleep(for: .milliseconds(50))
+                #expect(statistics.requestsInFlight == 1)
+            }
+            try await Task.sleep(for: .milliseconds(700))
+            #expect(statistics.requestsInFlight == 0)
+        }
+    }
+}
