@@ -175,9 +175,9 @@ case "$verb" in
         fuzz
         ;;
     bench)
-        # Built as the Dockerfile builds it (static Swift runtime), in a scratch directory of its own so the
-        # debug and release builds above are not rebuilt each time.
-        swift build -c release --static-swift-stdlib --scratch-path .build-bench "${SWIFT_BUILD_FLAGS[@]}"
+        # Built as the Dockerfile builds it (one static executable), in a scratch directory of its own so
+        # the debug and release builds above are not rebuilt each time.
+        swift build -c release -Xswiftc -static-executable --scratch-path .build-bench "${SWIFT_BUILD_FLAGS[@]}"
         python3 bench/bench.py "$(swift build -c release --scratch-path .build-bench --show-bin-path)/app" \
             --seconds "${BENCH_SECONDS:-5}"
         ;;

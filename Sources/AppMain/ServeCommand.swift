@@ -43,7 +43,8 @@ enum ServeCommand {
             logger.announce("shutting down", [("signal", signalName), ("grace_seconds", "\(graceSeconds)")])
             server.shutdown(gracePeriod: gracePeriod) {
                 logger.announce("stopped")
-                logger.flush()
+                // Bounded: a log reader that stopped reading must not keep the process alive.
+                logger.flush(timeout: .milliseconds(500))
                 exit(0)
             }
         }

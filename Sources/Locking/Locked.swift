@@ -6,8 +6,10 @@ import Glibc
 /// access under it is reported as a race and real races would hide among them.
 /// `@unchecked Sendable`: `value` is only touched inside `withLock`, with the mutex held.
 public final class Locked<Value: Sendable>: @unchecked Sendable {
-    private var value: Value
-    private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
+    // Usable from inlinable code so that callers in other modules get `withLock` specialized for their
+    // `Value`, not a generic call that looks up type metadata on every use.
+    @usableFromInline var value: Value
+    @usableFromInline let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
 
     public init(_ value: Value) {
         self.value = value
@@ -19,6 +21,7 @@ public final class Locked<Value: Sendable>: @unchecked Sendable {
         mutex.deallocate()
     }
 
+    @inlinable
     public func withLock<Result>(_ body: (inout Value) throws -> Result) rethrows -> Result {
         pthread_mutex_lock(mutex)
         defer { pthread_mutex_unlock(mutex) }

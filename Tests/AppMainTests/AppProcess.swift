@@ -1,5 +1,6 @@
 import Foundation
 import HTTPServer
+import Locking
 
 /// The built `app` binary, run as a child process the way Docker and the course run it.
 struct AppProcess {
@@ -41,19 +42,37 @@ struct AppProcess {
     }
 }
 
-/// A running `app serve`, with the port it reported in its startup line.
+/// A running `app serve`, with the port it reported in its startup line. Its output is read as it comes, as
+/// Docker reads a container's: a pipe nobody reads fills up, and then the app's log lines are dropped.
 final class RunningServer {
     let process = Process()
-    let port: Int
+    private(set) var port = 0
     private let output = Pipe()
+    private let received = Locked<[UInt8]>([])
+    /// Where the next `line(containing:)` starts looking.
+    private var searchedUpTo = 0
 
     init(environment: [String: String] = [:]) throws {
         process.executableURL = AppProcess.binary
         process.arguments = ["serve"]
         process.environment = AppProcess.environment(["PORT": "0", "HOST": "127.0.0.1"].merging(environment) { $1 })
         process.standardOutput = output
+        let received = self.received
+        output.fileHandleForReading.readabilityHandler = { handle in
+            let data = handle.availableData
+            if data.isEmpty {
+                handle.readabilityHandler = nil
+            } else {
+                received.withLock { $0.append(contentsOf: data) }
+            }
+        }
         try process.run()
-        port = try Self.readPort(from: output.fileHandleForReading)
+        // `port=8000` in text logs, `"port":"8000"` in JSON ones.
+        guard let line = line(containing: "port", timeout: .seconds(10)),
+            let range = line.range(of: " port=") ?? line.range(of: "\"port\":\""),
+            let port = Int(line[range.upperBound...].prefix { $0.isNumber })
+        else { throw CocoaError(.fileReadUnknown) }
+        self.port = port
     }
 
     deinit {
@@ -61,39 +80,24 @@ final class RunningServer {
             process.terminate()
             process.waitUntilExit()
         }
+        output.fileHandleForReading.readabilityHandler = nil
     }
 
-    /// The next line the server writes that contains `text`, waiting up to `timeout`.
+    /// The next whole line the server writes that contains `text`, waiting up to `timeout`.
     func line(containing text: String, timeout: Duration = .seconds(5)) -> String? {
-        Self.line(containing: text, in: output.fileHandleForReading.fileDescriptor, timeout: timeout)
-    }
-
-    private static func line(containing text: String, in fd: Int32, timeout: Duration) -> String? {
         let deadline = ContinuousClock.now + timeout
-        var line: [UInt8] = []
         while ContinuousClock.now < deadline {
-            var ready = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-            guard poll(&ready, 1, 100) > 0 else { continue }
-            var byte: UInt8 = 0
-            guard read(fd, &byte, 1) == 1 else { return nil }
-            if byte == UInt8(ascii: "\n") {
-                let candidate = String(decoding: line, as: UTF8.self)
-                if candidate.contains(text) { return candidate }
-                line.removeAll()
-            } else {
-                line.append(byte)
+            let bytes = received.withLock { $0 }
+            var lineStart = searchedUpTo
+            while let newline = bytes[lineStart...].firstIndex(of: UInt8(ascii: "\n")) {
+                let line = String(decoding: bytes[lineStart..<newline], as: UTF8.self)
+                lineStart = newline + 1
+                searchedUpTo = lineStart
+                if line.contains(text) { return line }
             }
+            usleep(5_000)
         }
         return nil
-    }
-
-    /// Waits for the startup line: `port=8000` in text logs, `"port":"8000"` in JSON ones.
-    private static func readPort(from handle: FileHandle) throws -> Int {
-        guard let line = line(containing: "port", in: handle.fileDescriptor, timeout: .seconds(10)),
-            let range = line.range(of: " port=") ?? line.range(of: "\"port\":\""),
-            let port = Int(line[range.upperBound...].prefix { $0.isNumber })
-        else { throw CocoaError(.fileReadUnknown) }
-        return port
     }
 
     func get(_ path: String) throws -> (status: Int, body: String) {

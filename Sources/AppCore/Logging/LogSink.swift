@@ -41,9 +41,19 @@ public final class LogSink: Sendable {
         }
     }
 
-    /// Waits until every line appended so far is written (before the process exits, say).
+    /// Waits until every line appended so far is written.
     public func flush() {
         queue.sync {}
+    }
+
+    /// Waits as `flush` does, but no longer than `timeout`: before the process exits, a reader that stopped
+    /// reading (a full pipe) must not keep it alive. Returns whether everything was written.
+    @discardableResult
+    public func flush(timeout: Duration) -> Bool {
+        let written = DispatchSemaphore(value: 0)
+        queue.async { written.signal() }
+        let nanoseconds = timeout.components.seconds * 1_000_000_000 + timeout.components.attoseconds / 1_000_000_000
+        return written.wait(timeout: .now() + .nanoseconds(Int(nanoseconds))) == .success
     }
 
     private func drain() {

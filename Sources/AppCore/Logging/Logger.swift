@@ -53,6 +53,12 @@ public struct Logger: Sendable {
         sink.flush()
     }
 
+    /// Waits until every line so far is written, or `timeout` passes.
+    @discardableResult
+    public func flush(timeout: Duration) -> Bool {
+        sink.flush(timeout: timeout)
+    }
+
     private func emit(_ level: LogLevel, _ message: String, _ fields: [(String, LogValue)]) {
         let timestamp = Timestamp.now()
         switch format {

@@ -51,19 +51,22 @@ public final class AppMetrics: Sendable {
     }
 
     private func renderRequests(into output: inout PrometheusText) {
-        let snapshot = requests.snapshot()
+        let snapshot = requests.snapshot().sorted { $0.key < $1.key }
         output.family(
             "http_requests_total", "counter",
             "HTTP requests answered, by method, route pattern (\"unmatched\" when none) and status.")
-        for (key, count) in snapshot.requests.sorted(by: { $0.key < $1.key }) {
-            output.sample(
-                "http_requests_total", count,
-                labels: [("method", key.method), ("route", key.route), ("status", String(key.status))])
+        for (key, series) in snapshot {
+            for (status, count) in series.statuses.sorted(by: { $0.key < $1.key }) {
+                output.sample(
+                    "http_requests_total", count,
+                    labels: [("method", key.method), ("route", key.route), ("status", String(status))])
+            }
         }
         output.family(
             "http_request_duration_seconds", "histogram",
             "Time from a request's first byte to its response being queued, by method and route pattern.")
-        for (key, histogram) in snapshot.durations.sorted(by: { $0.key < $1.key }) {
+        for (key, series) in snapshot {
+            let histogram = series.durations
             let labels = [("method", key.method), ("route", key.route)]
             var cumulative = 0
             for (bound, count) in zip(RequestMetrics.bucketBounds + [.infinity], histogram.buckets) {

@@ -14,16 +14,6 @@ public final class RequestMetrics: Sendable {
     static let unmatchedRoute = "unmatched"
     static let knownMethods: Set<String> = ["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"]
 
-    struct RequestKey: Hashable, Comparable {
-        let method: String
-        let route: String
-        let status: Int
-
-        static func < (lhs: RequestKey, rhs: RequestKey) -> Bool {
-            (lhs.route, lhs.method, lhs.status) < (rhs.route, rhs.method, rhs.status)
-        }
-    }
-
     struct RouteKey: Hashable, Comparable {
         let method: String
         let route: String
@@ -46,10 +36,18 @@ public final class RequestMetrics: Sendable {
         }
     }
 
-    struct Snapshot {
-        var requests: [RequestKey: Int] = [:]
-        var durations: [RouteKey: Histogram] = [:]
+    /// Everything counted for one method and route: one dictionary lookup per request finds it all.
+    struct Series {
+        var statuses: [Int: Int] = [:]
+        var durations = Histogram()
+
+        mutating func merge(_ other: Series) {
+            statuses.merge(other.statuses, uniquingKeysWith: +)
+            durations.merge(other.durations)
+        }
     }
+
+    typealias Snapshot = [RouteKey: Series]
 
     private let shards = Sharded { Snapshot() }
 
@@ -62,30 +60,27 @@ public final class RequestMetrics: Sendable {
         let seconds = Double(components.seconds) + Double(components.attoseconds) / 1e18
         let bucket = Self.bucketBounds.firstIndex { seconds <= $0 } ?? Self.bucketBounds.count
         shards.withCurrentShard { shard in
-            shard.requests[RequestKey(method: method, route: route, status: record.status), default: 0] += 1
-            shard.durations[RouteKey(method: method, route: route), default: Histogram()].add(bucket, seconds)
+            shard[RouteKey(method: method, route: route), default: Series()].add(record.status, bucket, seconds)
         }
     }
 
     /// Every shard added together.
     func snapshot() -> Snapshot {
         shards.reduce(Snapshot()) { total, shard in
-            var total = total
-            total.requests.merge(shard.requests, uniquingKeysWith: +)
-            total.durations.merge(shard.durations) { left, right in
+            total.merging(shard) { left, right in
                 var sum = left
                 sum.merge(right)
                 return sum
             }
-            return total
         }
     }
 }
 
-extension RequestMetrics.Histogram {
-    fileprivate mutating func add(_ bucket: Int, _ seconds: Double) {
-        buckets[bucket] += 1
-        sum += seconds
-        count += 1
+extension RequestMetrics.Series {
+    fileprivate mutating func add(_ status: Int, _ bucket: Int, _ seconds: Double) {
+        statuses[status, default: 0] += 1
+        durations.buckets[bucket] += 1
+        durations.sum += seconds
+        durations.count += 1
     }
 }

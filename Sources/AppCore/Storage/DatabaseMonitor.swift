@@ -9,11 +9,21 @@ public final class DatabaseMonitor: HealthCheck, Sendable {
     private enum Status: Sendable {
         case down(String)
         case up(latencyMilliseconds: Double)
+
+        /// Made once per check rather than once per `/health` request.
+        var result: HealthCheckResult {
+            switch self {
+            case .up(let latency):
+                HealthCheckResult(isHealthy: true, details: [("latency_ms", .number((latency * 100).rounded() / 100))])
+            case .down(let error):
+                HealthCheckResult(isHealthy: false, details: [("error", .string(error))])
+            }
+        }
     }
 
     private let repository: NoteRepository
     private let logger: Logger
-    private let status = Locked(Status.down("not connected yet"))
+    private let status = Locked((Status.down("not connected yet"), Status.down("not connected yet").result))
 
     static let pingTimeout = Duration.seconds(1)
     static let checkInterval = Duration.seconds(1)
@@ -25,12 +35,7 @@ public final class DatabaseMonitor: HealthCheck, Sendable {
     }
 
     public func check() -> HealthCheckResult {
-        switch status.withLock({ $0 }) {
-        case .up(let latency):
-            HealthCheckResult(isHealthy: true, details: [("latency_ms", .number((latency * 100).rounded() / 100))])
-        case .down(let error):
-            HealthCheckResult(isHealthy: false, details: [("error", .string(error))])
-        }
+        status.withLock { $0.1 }
     }
 
     /// Runs until the task is cancelled; `onFirstResult` is called once the first check has an answer.
@@ -68,9 +73,10 @@ public final class DatabaseMonitor: HealthCheck, Sendable {
 
     /// Logs changes only (up to down, down to up, a different error), not every check.
     private func record(_ new: Status) {
+        let result = new.result
         let previous = status.withLock { current in
-            defer { current = new }
-            return current
+            defer { current = (new, result) }
+            return current.0
         }
         switch (previous, new) {
         case (.down, .up):

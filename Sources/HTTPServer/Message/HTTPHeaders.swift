@@ -19,7 +19,12 @@ public struct HTTPHeaders: Sendable, Equatable, Sequence {
 
     /// Every value of `name`, in order of appearance.
     public func values(for name: String) -> [String] {
-        fields.filter { asciiCaseInsensitiveEquals($0.name, name) }.map(\.value)
+        // A loop rather than filter and map: most lookups find nothing, and then nothing is allocated.
+        var values: [String] = []
+        for field in fields where asciiCaseInsensitiveEquals(field.name, name) {
+            values.append(field.value)
+        }
+        return values
     }
 
     public func contains(_ name: String) -> Bool {
@@ -51,7 +56,7 @@ public struct HTTPHeaders: Sendable, Equatable, Sequence {
 
 /// Compares two strings byte by byte, folding ASCII letters only (header names and tokens are ASCII).
 func asciiCaseInsensitiveEquals(_ lhs: String, _ rhs: String) -> Bool {
-    lhs.utf8.elementsEqual(rhs.utf8) { asciiLowercased($0) == asciiLowercased($1) }
+    lhs.utf8.count == rhs.utf8.count && lhs.utf8.elementsEqual(rhs.utf8) { asciiLowercased($0) == asciiLowercased($1) }
 }
 
 @inline(__always)

@@ -57,16 +57,14 @@ enum HeadParser {
     }
 
     private static func parseVersion(_ bytes: UnsafeBufferPointer<UInt8>) throws(HTTPParseError) -> HTTPVersion {
-        let text = Array(bytes)
-        if text == Array("HTTP/1.1".utf8) { return .http11 }
-        if text == Array("HTTP/1.0".utf8) { return .http10 }
-        let prefix = Array("HTTP/".utf8)
-        if text.count == 8, text.starts(with: prefix), ByteClass.isDigit(text[5]), text[6] == UInt8(ascii: "."),
-            ByteClass.isDigit(text[7])
-        {
-            throw .unsupportedVersion
+        guard bytes.count == 8, bytes.starts(with: "HTTP/".utf8), ByteClass.isDigit(bytes[5]),
+            bytes[6] == UInt8(ascii: "."), ByteClass.isDigit(bytes[7])
+        else { throw .malformedRequestLine }
+        switch (bytes[5], bytes[7]) {
+        case (UInt8(ascii: "1"), UInt8(ascii: "1")): return .http11
+        case (UInt8(ascii: "1"), UInt8(ascii: "0")): return .http10
+        default: throw .unsupportedVersion
         }
-        throw .malformedRequestLine
     }
 
     private static func parseField(_ line: UnsafeBufferPointer<UInt8>) throws(HTTPParseError) -> HTTPHeaders.Field {
@@ -85,10 +83,11 @@ enum HeadParser {
         }
         let value = UnsafeBufferPointer(rebasing: line[valueStart..<valueEnd])
         guard value.allSatisfy(ByteClass.isFieldValue) else { throw .invalidHeaderValue }
-        return (
-            name: String(decoding: name.lazy.map(asciiLowercased), as: UTF8.self),
-            value: String(decoding: value, as: UTF8.self)
-        )
+        let lowercasedName = String(unsafeUninitializedCapacity: name.count) { buffer in
+            for index in name.indices { buffer[index] = asciiLowercased(name[index]) }
+            return name.count
+        }
+        return (name: lowercasedName, value: String(decoding: value, as: UTF8.self))
     }
 
     /// RFC 9112 section 6: exactly one way to find the end of the body, or the request is refused.

@@ -39,8 +39,10 @@ enum RequestTarget {
         if target.contains(UInt8(ascii: "#")) { throw .invalidTarget }
         let questionMark = target.firstIndex(of: UInt8(ascii: "?"))
         let rawPath = target[..<(questionMark ?? target.endIndex)]
-        guard let path = percentDecoded(Array(rawPath)), !path.contains(0) else { throw .invalidTarget }
         let query = questionMark.map { String(decoding: target[($0 + 1)...], as: UTF8.self) }
+        // Most paths have nothing to decode.
+        if !rawPath.contains(UInt8(ascii: "%")) { return (String(decoding: rawPath, as: UTF8.self), query) }
+        guard let path = percentDecoded(Array(rawPath)), !path.contains(0) else { throw .invalidTarget }
         return (String(decoding: path, as: UTF8.self), query)
     }
 }

@@ -6,7 +6,9 @@ import Glibc
 final class Connection {
     let fd: Int32
     let serial: UInt64
-    private unowned let loop: EventLoop
+    /// Unchecked: a loop outlives its connections (it closes them all before it stops), and this reference
+    /// is followed several times per request.
+    private unowned(unsafe) let loop: EventLoop
     private var context: ServerContext { loop.context }
 
     private enum Phase {

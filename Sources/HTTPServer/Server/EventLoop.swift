@@ -2,6 +2,7 @@ import CSystem
 import Dispatch
 import Glibc
 import Locking
+import Synchronization
 
 /// One per core: a thread that owns a set of connections and waits for them in its own epoll set.
 ///
@@ -24,6 +25,10 @@ final class EventLoop: @unchecked Sendable {
     /// Readable when `inbox` has tasks for the loop.
     private let wakeFD: Int32
     private let inbox = Locked<[@Sendable () -> Void]>([])
+    /// Connections this loop owns or has been handed and not yet adopted; read by the other loops.
+    private let load = Atomic<Int>(0)
+    /// Every loop of the server, this one included; set before any starts.
+    var siblings: [EventLoop] = []
     private var listenerFD: Int32 = -1
     private var connections: [Int32: Connection] = [:]
     private var nextSerial: UInt64 = 0
@@ -133,7 +138,7 @@ final class EventLoop: @unchecked Sendable {
         // Bounded so one loop cannot starve its own connections during a connection storm.
         for _ in 0..<Self.batch where !isDraining {
             switch Socket.accept(listenerFD) {
-            case .accepted(let fd): adopt(fd)
+            case .accepted(let fd): assign(fd)
             case .skipped: continue
             case .empty: return
             case .exhausted:
@@ -144,13 +149,36 @@ final class EventLoop: @unchecked Sendable {
         }
     }
 
-    private func adopt(_ fd: Int32) {
+    /// Gives a new connection to the loop with the fewest. Whichever loop the kernel wakes accepts everything
+    /// waiting, so without this a burst of connections (a load test's, a proxy's pool) lands on one loop and
+    /// one core while the others idle.
+    private func assign(_ fd: Int32) {
         guard context.reserveConnection() else {
             context.rejectOverCapacity(fd, requestID: requestIDs.next())
             return
         }
+        var target = self
+        var fewest = load.load(ordering: .relaxed)
+        for sibling in siblings where sibling !== self {
+            let count = sibling.load.load(ordering: .relaxed)
+            if count < fewest {
+                target = sibling
+                fewest = count
+            }
+        }
+        target.load.wrappingAdd(1, ordering: .relaxed)
+        if target === self {
+            adopt(fd)
+        } else {
+            target.execute { [target] in target.adopt(fd) }
+        }
+    }
+
+    /// Takes a connection already counted in `load` and in the server's open connections.
+    private func adopt(_ fd: Int32) {
         guard csystem_epoll_add(epollFD, fd, CSYSTEM_EVENT_READ, 0) == 0 else {
             close(fd)
+            load.wrappingSubtract(1, ordering: .relaxed)
             context.releaseConnection()
             return
         }
@@ -179,6 +207,7 @@ final class EventLoop: @unchecked Sendable {
     func forget(_ connection: Connection) {
         _ = csystem_epoll_remove(epollFD, connection.fd)
         connections[connection.fd] = nil
+        load.wrappingSubtract(1, ordering: .relaxed)
         context.releaseConnection()
     }
 
@@ -216,6 +245,8 @@ final class EventLoop: @unchecked Sendable {
             connection.close()
         }
         _ = csystem_epoll_remove(epollFD, listenerFD)
+        // The loops refer to one another; this breaks the cycle so each can be freed.
+        siblings = []
         isRunning = false
     }
 }

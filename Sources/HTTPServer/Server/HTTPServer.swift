@@ -29,14 +29,20 @@ public final class HTTPServer: Sendable {
         let configuration = context.configuration
         let (listener, port) = try Socket.listen(on: configuration.address, backlog: configuration.backlog)
         var loops: [EventLoop] = []
+        var started: [EventLoop] = []
         do throws(SocketError) {
             for index in 0..<configuration.eventLoopCount {
-                let loop = try EventLoop(index: index, context: context)
+                loops.append(try EventLoop(index: index, context: context))
+            }
+            for loop in loops { loop.siblings = loops }
+            for loop in loops {
                 try loop.start(listener: listener)
-                loops.append(loop)
+                started.append(loop)
             }
         } catch {
-            for loop in loops { loop.executeAndWait { loop.stop() } }
+            for loop in started { loop.executeAndWait { loop.stop() } }
+            // Loops that never ran still hold one another.
+            for loop in loops { loop.siblings = [] }
             close(listener)
             throw error
         }

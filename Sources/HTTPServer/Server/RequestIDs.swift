@@ -28,13 +28,33 @@ struct RequestIDs {
 
     /// The id for a request with these headers. More than one `X-Request-ID` field is not a usable id.
     mutating func id(for headers: HTTPHeaders) -> String {
-        let offered = headers.values(for: "x-request-id")
-        if offered.count == 1, Self.isAcceptable(offered[0]) { return offered[0] }
+        var offered: String?
+        for field in headers where asciiCaseInsensitiveEquals(field.name, "x-request-id") {
+            guard offered == nil else { return next() }
+            offered = field.value
+        }
+        if let offered, Self.isAcceptable(offered) { return offered }
         return next()
     }
 
+    private static let hexDigits = Array("0123456789abcdef".utf8)
+
+    /// The prefix and the counter in hexadecimal, written straight into the new string.
     mutating func next() -> String {
         counter += 1
-        return prefix + String(counter, radix: 16)
+        var digits = 1
+        while digits < 16 && counter >> (4 * UInt64(digits)) != 0 { digits += 1 }
+        return String(unsafeUninitializedCapacity: prefix.utf8.count + digits) { buffer in
+            var index = 0
+            for byte in prefix.utf8 {
+                buffer[index] = byte
+                index += 1
+            }
+            for position in stride(from: digits - 1, through: 0, by: -1) {
+                buffer[index] = Self.hexDigits[Int((counter >> (4 * UInt64(position))) & 0xF)]
+                index += 1
+            }
+            return index
+        }
     }
 }
