@@ -25,6 +25,7 @@ usage: ./run.sh <verb>
   sanitize       run the tests under AddressSanitizer, then ThreadSanitizer
   blackbox       build release and throw malformed and hostile clients at the binary (Python 3 only)
   fuzz           fuzz the request parser with libFuzzer for FUZZ_SECONDS (default 60); fails on any crash
+  observability  build release; check /metrics with promtool and prometheus-client, then a real Prometheus scrape
   bench          build release as the image does and load it with wrk beside nginx (BENCH_SECONDS, default 5)
   help           this text
 
@@ -173,6 +174,11 @@ case "$verb" in
         ;;
     fuzz)
         fuzz
+        ;;
+    observability)
+        swift build -c release "${SWIFT_BUILD_FLAGS[@]}"
+        python3 Tests/blackbox/metrics_exposition.py "$(swift build -c release --show-bin-path)/app"
+        python3 Tests/blackbox/prometheus_scrape.py "$(swift build -c release --show-bin-path)/app"
         ;;
     bench)
         # Built as the Dockerfile builds it (one static executable), in a scratch directory of its own so

@@ -9,7 +9,9 @@ final class Connection {
     /// Unchecked: a loop outlives its connections (it closes them all before it stops), and this reference
     /// is followed several times per request.
     private unowned(unsafe) let loop: EventLoop
-    private var context: ServerContext { loop.context }
+    /// Unchecked for the same reason: the server's context outlives every loop and connection.
+    private unowned(unsafe) let context: ServerContext
+    private let maxPendingOutputBytes: Int
 
     private enum Phase {
         /// Reading and answering requests.
@@ -41,6 +43,8 @@ final class Connection {
         self.fd = fd
         self.serial = serial
         self.loop = loop
+        context = loop.context
+        maxPendingOutputBytes = loop.context.configuration.maxPendingOutputBytes
         parser = RequestParser(limits: loop.context.configuration.limits)
     }
 
@@ -52,7 +56,7 @@ final class Connection {
     private var acceptsInput: Bool {
         if peerClosedWrite { return false }
         switch phase {
-        case .open: return pendingOutput <= context.configuration.maxPendingOutputBytes
+        case .open: return pendingOutput <= maxPendingOutputBytes
         case .lingering: return true
         case .awaitingHandler, .closing, .closed: return false
         }
@@ -118,7 +122,7 @@ final class Connection {
             mayContinue = answerBufferedRequests()
             flush()
             // Room was made only if the flush emptied enough: otherwise a write event resumes us.
-            mayContinue = mayContinue && pendingOutput <= context.configuration.maxPendingOutputBytes
+            mayContinue = mayContinue && pendingOutput <= maxPendingOutputBytes
         }
         if case .open = phase, peerClosedWrite, pendingOutput == 0 {
             // The client has finished sending: nothing more will arrive, so a partial request is abandoned.
@@ -129,7 +133,7 @@ final class Connection {
     /// True when it stopped only because too much output is queued, with requests possibly left to answer.
     private func answerBufferedRequests() -> Bool {
         while case .open = phase {
-            if pendingOutput > context.configuration.maxPendingOutputBytes { return true }
+            if pendingOutput > maxPendingOutputBytes { return true }
             do {
                 guard case .request(let request) = try parser.parse(&input) else {
                     sendContinueIfAwaited()
