@@ -12,7 +12,14 @@ public final class RequestMetrics: Sendable {
     ]
     /// The label of every request no route matched (404, 405, and requests too broken to parse).
     static let unmatchedRoute = "unmatched"
-    static let knownMethods: Set<String> = ["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"]
+    /// The method's label: itself when it is one of the usual ones, otherwise "OTHER". A switch on short
+    /// strings, not a set lookup: it runs on every request and needs no hashing.
+    static func methodLabel(_ method: String) -> String {
+        switch method {
+        case "GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS": method
+        default: "OTHER"
+        }
+    }
 
     struct RouteKey: Hashable, Comparable {
         let method: String
@@ -54,7 +61,7 @@ public final class RequestMetrics: Sendable {
     public init() {}
 
     public func record(_ record: RequestRecord) {
-        let method = Self.knownMethods.contains(record.method) ? record.method : "OTHER"
+        let method = Self.methodLabel(record.method)
         let route = record.route ?? Self.unmatchedRoute
         let components = record.duration.components
         let seconds = Double(components.seconds) + Double(components.attoseconds) / 1e18
