@@ -26,7 +26,7 @@ usage: ./run.sh <verb>
   blackbox       build release and throw malformed and hostile clients at the binary (Python 3 only)
   fuzz           fuzz the request parser with libFuzzer for FUZZ_SECONDS (default 60); fails on any crash
   observability  build release; check /metrics with promtool and prometheus-client, then a real Prometheus scrape
-  bench          build release as the image does and load it with wrk beside nginx (BENCH_SECONDS, default 5)
+  bench          build as the image does; wrk against it and nginx in turns (BENCH_SECONDS 5, BENCH_ROUNDS 3)
   help           this text
 
 Environment: IMAGE (default my-app), CONTAINER (default my-app), PORT (default 8000).
@@ -185,7 +185,7 @@ case "$verb" in
         # the debug and release builds above are not rebuilt each time.
         swift build -c release -Xswiftc -static-executable --scratch-path .build-bench "${SWIFT_BUILD_FLAGS[@]}"
         python3 bench/bench.py "$(swift build -c release --scratch-path .build-bench --show-bin-path)/app" \
-            --seconds "${BENCH_SECONDS:-5}"
+            --seconds "${BENCH_SECONDS:-5}" --rounds "${BENCH_ROUNDS:-3}"
         ;;
     help | -h | --help)
         usage

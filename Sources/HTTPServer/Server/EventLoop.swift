@@ -83,18 +83,14 @@ final class EventLoop: @unchecked Sendable {
         if wasEmpty { csystem_wake_signal(wakeFD) }
     }
 
-    /// Runs `task` on the loop's thread and waits for its result. Never call it from the loop's own thread.
-    func executeAndWait<Result: Sendable>(_ task: @escaping @Sendable () -> Result) -> Result {
-        let result = Locked<Result?>(nil)
+    /// Runs `task` on the loop's thread and waits until it has run. Never call it from the loop's own thread.
+    func executeAndWait(_ task: @escaping @Sendable () -> Void) {
         let done = DispatchSemaphore(value: 0)
         execute {
-            let value = task()
-            result.withLock { $0 = value }
+            task()
             done.signal()
         }
         done.wait()
-        // Set before the signal, so always present here.
-        return result.withLock { $0 } ?? task()
     }
 
     private func runInbox() {

@@ -88,8 +88,14 @@ public final class HTTPServer: Sendable {
     private func waitForQuiet(
         _ loops: [EventLoop], deadline: UInt64, on queue: DispatchQueue, then finish: @escaping @Sendable () -> Void
     ) {
-        let busy = loops.reduce(0) { total, loop in total + loop.executeAndWait { loop.busyConnectionCount } }
-        if busy == 0 || MonotonicClock.now() >= deadline {
+        let busy = Locked(0)
+        for loop in loops {
+            loop.executeAndWait {
+                let count = loop.busyConnectionCount
+                busy.withLock { $0 += count }
+            }
+        }
+        if busy.withLock({ $0 }) == 0 || MonotonicClock.now() >= deadline {
             finish()
         } else {
             queue.asyncAfter(deadline: .now() + .milliseconds(10)) { [self] in
