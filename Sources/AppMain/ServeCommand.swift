@@ -68,8 +68,8 @@ enum ServeCommand {
                 ("log_level", config.logLevel.name), ("log_format", config.logFormat.rawValue),
                 ("database", config.database.description),
             ])
-        // Everything runs on Dispatch queues; the main thread only waits. (dispatchMain() would end it with
-        // pthread_exit, which AddressSanitizer misreads as a stack overflow at exit.)
+        // Everything runs on the event loops' threads and on Dispatch queues; the main thread only waits.
+        // (dispatchMain() would end it with pthread_exit, which AddressSanitizer misreads as a stack overflow.)
         let forever = DispatchSemaphore(value: 0)
         while true {
             withExtendedLifetime(signalSources) { forever.wait() }
