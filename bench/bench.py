@@ -106,19 +106,22 @@ def wrk(port, connections, seconds, close=False):
 class Server:
     """One server under test: how to start it, and its process once started."""
 
-    def __init__(self, name, command, env=None, stdout=subprocess.DEVNULL):
+    def __init__(self, name, command, env=None, log_path=os.devnull):
         self.name = name
         self.command = command
         self.env = env
-        self.stdout = stdout
+        self.log_path = log_path
+        self.log = None
         self.port = None
         self.process = None
 
     def start(self, port):
         self.port = port
+        # Output goes to a file, as Docker's json-file driver would take it.
+        self.log = open(self.log_path, "wb")
         spawned = time.perf_counter()
         self.process = subprocess.Popen(self.command(port), env=self.env(port) if self.env else None,
-                                        stdout=self.stdout, stderr=subprocess.STDOUT)
+                                        stdout=self.log, stderr=subprocess.STDOUT)
         return wait_for_200(port) - spawned
 
     def pids(self):
@@ -130,11 +133,13 @@ class Server:
         self.process.send_signal(signal.SIGTERM)
         try:
             self.process.wait(timeout=15)
+            elapsed = time.perf_counter() - sent
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait()
-            return float("inf")
-        return time.perf_counter() - sent
+            elapsed = float("inf")
+        self.log.close()
+        return elapsed
 
 
 def measure(server, seconds, with_memory=True):
@@ -194,9 +199,7 @@ def app_server(binary, level, log_path):
     def environment(port):
         return dict(os.environ, PORT=str(port), HOST="127.0.0.1", APP_ENV="production", LOG_LEVEL=level)
 
-    # Access lines go to a file, as Docker's json-file driver would take them.
-    log = open(log_path, "wb")
-    return Server(f"app {level}", lambda port: [binary, "serve"], env=environment, stdout=log)
+    return Server(f"app {level}", lambda port: [binary, "serve"], env=environment, log_path=log_path)
 
 
 def nginx_server(workdir, body):

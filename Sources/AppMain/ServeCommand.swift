@@ -37,7 +37,7 @@ enum ServeCommand {
         // Handlers go in before the server starts: a SIGTERM that arrives at any moment after the startup line
         // must stop the process.
         let gracePeriod = config.server.shutdownGrace
-        let graceSeconds = Double(gracePeriod.components.seconds) + Double(gracePeriod.components.attoseconds) / 1e18
+        let graceSeconds = gracePeriod.inSeconds
         let signalSources = SignalHandling.onTermination { signalName in
             lifecycle.beginDraining()
             logger.announce("shutting down", [("signal", signalName), ("grace_seconds", "\(graceSeconds)")])

@@ -52,7 +52,8 @@ final class RunningServer {
     /// Where the next `line(containing:)` starts looking.
     private var searchedUpTo = 0
 
-    init(environment: [String: String] = [:]) throws {
+    /// `keepsReading: false` stops reading the output after the startup line, as a stuck log shipper would.
+    init(environment: [String: String] = [:], keepsReading: Bool = true) throws {
         process.executableURL = AppProcess.binary
         process.arguments = ["serve"]
         process.environment = AppProcess.environment(["PORT": "0", "HOST": "127.0.0.1"].merging(environment) { $1 })
@@ -73,6 +74,7 @@ final class RunningServer {
             let port = Int(line[range.upperBound...].prefix { $0.isNumber })
         else { throw CocoaError(.fileReadUnknown) }
         self.port = port
+        if !keepsReading { output.fileHandleForReading.readabilityHandler = nil }
     }
 
     deinit {

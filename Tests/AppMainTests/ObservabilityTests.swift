@@ -76,45 +76,19 @@ import Testing
     /// Nobody reads the app's output after the startup line, as when a log shipper hangs: the pipe fills,
     /// and the app must go on answering and still stop at once on SIGTERM.
     @Test func aFullOutputPipeNeitherStallsRequestsNorDelaysExit() throws {
-        let process = Process()
-        process.executableURL = AppProcess.binary
-        process.arguments = ["serve"]
-        process.environment = AppProcess.environment(["PORT": "0", "HOST": "127.0.0.1", "LOG_LEVEL": "DEBUG"])
-        let output = Pipe()
-        process.standardOutput = output
-        try process.run()
-        defer { if process.isRunning { process.terminate() } }
-        var startup = ""
-        while !(startup.hasSuffix("\n") && startup.contains(" port=")),
-            let byte = try output.fileHandleForReading.read(upToCount: 1), !byte.isEmpty
-        {
-            startup += String(decoding: byte, as: UTF8.self)
-        }
-        let port = try #require(
-            startup.range(of: " port=").flatMap { Int(startup[$0.upperBound...].prefix { $0.isNumber }) })
+        let server = try RunningServer(environment: ["LOG_LEVEL": "DEBUG"], keepsReading: false)
         // About 200 bytes per access line: 5000 requests are more than the pipe (64 KiB) and the log buffer
         // (512 KiB) hold together.
-        let client = try TestClient(port: port)
+        let client = try TestClient(port: server.port)
         for _ in 0..<5000 {
             try client.send("GET /health HTTP/1.1\r\nHost: t\r\n\r\n")
             #expect(try client.readResponse().status == 200)
         }
-        let metrics = try RunningServerProbe.get(port: port, path: "/metrics")
+        let metrics = try server.get("/metrics").body
         let dropped = metrics.split(separator: "\n").first { $0.hasPrefix("log_lines_dropped_total ") }
         #expect((dropped.flatMap { Int($0.split(separator: " ")[1]) } ?? 0) > 0)
         let sent = ContinuousClock.now
-        kill(process.processIdentifier, SIGTERM)
-        while process.isRunning && ContinuousClock.now - sent < .seconds(5) { usleep(5_000) }
-        #expect(!process.isRunning)
+        #expect(server.stop(timeout: .seconds(5)) == 0)
         #expect(ContinuousClock.now - sent < .seconds(2))
-    }
-}
-
-/// One GET on a fresh connection, for tests that manage their own process.
-enum RunningServerProbe {
-    static func get(port: Int, path: String) throws -> String {
-        let client = try TestClient(port: port)
-        try client.send("GET \(path) HTTP/1.1\r\nHost: t\r\n\r\n")
-        return try client.readResponse().body
     }
 }

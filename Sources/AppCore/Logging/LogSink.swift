@@ -52,8 +52,7 @@ public final class LogSink: Sendable {
     public func flush(timeout: Duration) -> Bool {
         let written = DispatchSemaphore(value: 0)
         queue.async { written.signal() }
-        let nanoseconds = timeout.components.seconds * 1_000_000_000 + timeout.components.attoseconds / 1_000_000_000
-        return written.wait(timeout: .now() + .nanoseconds(Int(nanoseconds))) == .success
+        return written.wait(timeout: .now() + timeout.inSeconds) == .success
     }
 
     private func drain() {

@@ -34,23 +34,15 @@ public struct Logger: Sendable {
     /// may carry secrets.
     public func access(_ record: RequestRecord) {
         guard isEnabled(.info) else { return }
-        let nanoseconds =
-            record.duration.components.seconds * 1_000_000_000
-            + record.duration.components.attoseconds / 1_000_000_000
         emit(
             .info, "request",
             [
                 ("request_id", .string(record.requestID)), ("method", .string(record.method)),
                 ("path", .string(record.path)), ("status", .integer(record.status)),
                 ("bytes", .integer(record.bodyBytes)),
-                ("duration_ms", .hundredths(Int((Double(nanoseconds) / 10_000).rounded()))),
+                ("duration_ms", .hundredths(Int((record.duration.inSeconds * 100_000).rounded()))),
                 ("remote", .string(record.remote)),
             ])
-    }
-
-    /// Waits until every line so far is written.
-    public func flush() {
-        sink.flush()
     }
 
     /// Waits until every line so far is written, or `timeout` passes.

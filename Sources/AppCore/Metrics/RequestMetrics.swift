@@ -63,8 +63,7 @@ public final class RequestMetrics: Sendable {
     public func record(_ record: RequestRecord) {
         let method = Self.methodLabel(record.method)
         let route = record.route ?? Self.unmatchedRoute
-        let components = record.duration.components
-        let seconds = Double(components.seconds) + Double(components.attoseconds) / 1e18
+        let seconds = record.duration.inSeconds
         let bucket = Self.bucketBounds.firstIndex { seconds <= $0 } ?? Self.bucketBounds.count
         shards.withCurrentShard { shard in
             shard[RouteKey(method: method, route: route), default: Series()].add(record.status, bucket, seconds)

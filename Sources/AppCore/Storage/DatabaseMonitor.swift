@@ -51,10 +51,7 @@ public final class DatabaseMonitor: HealthCheck, Sendable {
                     schemaReady = true
                 }
                 try await repository.ping(timeout: Self.pingTimeout)
-                let elapsed = ContinuousClock.now - started
-                let milliseconds =
-                    Double(elapsed.components.attoseconds) / 1e15 + Double(elapsed.components.seconds) * 1000
-                record(.up(latencyMilliseconds: milliseconds))
+                record(.up(latencyMilliseconds: (ContinuousClock.now - started).inSeconds * 1000))
                 firstResult?()
                 firstResult = nil
                 backoff = .milliseconds(250)
