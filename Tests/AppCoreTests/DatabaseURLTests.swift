@@ -1,3 +1,4 @@
+import TestSupport
 import Testing
 
 @testable import AppCore
@@ -75,7 +76,42 @@ import Testing
     @Test func neverShowsThePasswordOfARejectedURL() {
         let message = failure("postgresql://admin:topsecretpw@db:5432/app?sslmode=verify-full")
         #expect(message?.contains("topsecretpw") == false)
-        #expect(message?.contains("admin:***@db") == true)
+        #expect(message?.contains("postgresql://***@db:5432/app") == true)
         #expect(message?.contains("TLS") == true)
+    }
+
+    /// A password may hold `/`, `?`, `#`, `:` and `@` unescaped: the user information runs to the last `@`.
+    @Test func takesEverythingUpToTheLastAtAsUserInformation() throws {
+        guard case .postgres(let postgres) = try parse("postgresql://u:4321/SECRET?x#y@tail@db.internal:6000/notes")
+        else {
+            Issue.record("expected postgres")
+            return
+        }
+        #expect(postgres.password == "4321/SECRET?x#y@tail")
+        #expect(postgres.host == "db.internal")
+        #expect(postgres.port == 6000)
+        #expect(postgres.database == "notes")
+        #expect(try parse("postgresql://u:ab/cdSECRET@host:5432/db").description == "postgresql://u:***@host:5432/db")
+    }
+
+    @Test func neverShowsAnyPartOfAGeneratedPassword() {
+        for url in SecretURLs.all() {
+            let shown: String
+            do {
+                shown = try parse(url).description
+            } catch {
+                shown = error.description
+            }
+            #expect(!shown.contains(SecretURLs.marker), "\(url) shown as \(shown)")
+        }
+    }
+
+    @Test func escapesControlsInTheReasonForARejectedURL() {
+        let message = failure("postgresql://u@h/db?sslmode=x\r\nFORGED\u{2028}\u{202E}")
+        #expect(message?.contains("\r") == false)
+        #expect(message?.contains("\n") == false)
+        #expect(message?.contains("\u{2028}") == false)
+        #expect(message?.contains("\u{202E}") == false)
+        #expect(message?.contains("sslmode=x\\x0d\\x0aFORGED\\u{2028}\\u{202e}") == true)
     }
 }

@@ -43,7 +43,7 @@ import Testing
 
     @Test(arguments: [
         ("{", "invalid JSON"), ("[]", "JSON object"), (#"{"txt": "a"}"#, "must be a string"),
-        (#"{"text": 5}"#, "must be a string"), (#"{"text": ""}"#, "1 to 1000 characters"),
+        (#"{"text": 5}"#, "must be a string"), (#"{"text": ""}"#, "1 to 1000 Unicode characters"),
         (#"{"text": "a\u0000b"}"#, "NUL"),
     ])
     func refusesInvalidBodiesWith400(_ body: String, _ message: String) async {
@@ -52,9 +52,21 @@ import Testing
         #expect(text(response).contains(message))
     }
 
-    @Test func countsCharactersNotBytes() async {
+    @Test func countsUnicodeScalarsNotBytes() async {
         #expect(await post("{\"text\": \"\(String(repeating: "ü", count: 1000))\"}").status == .created)
+        #expect(await post("{\"text\": \"\(String(repeating: "😀", count: 1000))\"}").status == .created)
         #expect(await post("{\"text\": \"\(String(repeating: "a", count: 1001))\"}").status == .badRequest)
+    }
+
+    /// One grapheme cluster of 500,000 scalars used to pass as "1 character": a megabyte per note.
+    @Test func refusesOneCharacterMadeOfManyCombiningMarks() async {
+        let heavy = "a" + String(repeating: "\u{301}", count: 500_000)
+        #expect(heavy.count == 1)
+        let response = await post("{\"text\": \"\(heavy)\"}")
+        #expect(response.status == .badRequest)
+        #expect(text(response).contains("1 to 1000 Unicode characters"))
+        let justOver = "a" + String(repeating: "\u{301}", count: 1000)
+        #expect(await post("{\"text\": \"\(justOver)\"}").status == .badRequest)
     }
 
     @Test func readsDeletesThenAnswers404() async {

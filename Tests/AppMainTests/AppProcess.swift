@@ -85,6 +85,11 @@ final class RunningServer {
         output.fileHandleForReading.readabilityHandler = nil
     }
 
+    /// Everything the server has written so far.
+    var allOutput: String {
+        String(decoding: received.withLock { $0 }, as: UTF8.self)
+    }
+
     /// The next whole line the server writes that contains `text`, waiting up to `timeout`.
     func line(containing text: String, timeout: Duration = .seconds(5)) -> String? {
         let deadline = ContinuousClock.now + timeout

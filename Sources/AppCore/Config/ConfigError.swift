@@ -23,7 +23,9 @@ public struct ConfigError: Error, Equatable, CustomStringConvertible, Sendable {
 }
 
 extension String {
-    /// Control characters shown as escapes, so a value (or a client's path) cannot forge a log line.
+    /// Quotes and backslashes escaped, and every character that could forge or disguise a line shown as an
+    /// escape: C0 and C1 controls, DEL, line and paragraph separators, and the bidirectional overrides that
+    /// reorder what a terminal shows. A value (or a client's path) then stays on its one line, as typed.
     var escapedForDisplay: String {
         var output = ""
         for scalar in unicodeScalars {
@@ -32,6 +34,8 @@ extension String {
             case "\\": output += "\\\\"
             case _ where scalar.value < 0x20 || scalar.value == 0x7F:
                 output += "\\x" + (scalar.value < 0x10 ? "0" : "") + String(scalar.value, radix: 16)
+            case _ where scalar.isDisguising:
+                output += "\\u{" + String(scalar.value, radix: 16) + "}"
             default: output.unicodeScalars.append(scalar)
             }
         }

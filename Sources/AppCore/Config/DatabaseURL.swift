@@ -14,7 +14,8 @@ public enum DatabaseURL: Sendable, Equatable, CustomStringConvertible {
     init(parsing text: String) throws(ConfigError) {
         let reject = { (reason: String) in
             ConfigError(
-                "DATABASE_URL", hiddenValue: "\"\(DatabaseURL.redact(text).escapedForDisplay)\" (\(reason))",
+                "DATABASE_URL",
+                hiddenValue: "\"\(DatabaseURL.redact(text).escapedForDisplay)\" (\(reason.escapedForDisplay))",
                 accepted: DatabaseURL.accepted)
         }
         if text == "sqlite:///:memory:" {
@@ -52,15 +53,12 @@ public enum DatabaseURL: Sendable, Equatable, CustomStringConvertible {
         }
     }
 
-    /// Masks the password of any URL-shaped text, even one that failed to parse.
+    /// What may be shown of a URL that failed to parse: nothing of its user information, which is taken, as
+    /// the parser takes it, to run from `://` to the last `@`.
     static func redact(_ text: String) -> String {
-        guard let schemeEnd = text.firstRange(of: "://") else { return text }
-        let afterScheme = text[schemeEnd.upperBound...]
-        let authorityEnd = afterScheme.firstIndex(where: { $0 == "/" || $0 == "?" }) ?? afterScheme.endIndex
-        let authority = afterScheme[..<authorityEnd]
-        guard let at = authority.lastIndex(of: "@"), let colon = authority[..<at].firstIndex(of: ":") else {
-            return text
-        }
-        return String(text[..<authority.index(after: colon)]) + "***" + String(text[at...])
+        guard let schemeEnd = text.firstRange(of: "://"), let at = text.lastIndex(of: "@"),
+            at >= schemeEnd.upperBound
+        else { return text }
+        return String(text[..<schemeEnd.upperBound]) + "***" + String(text[at...])
     }
 }

@@ -17,29 +17,31 @@ public struct PostgresURL: Sendable, Equatable {
     /// sslmode values that allow a plain-text connection; anything stronger needs TLS, which this build lacks.
     static let plainTextSSLModes: Set<String> = ["disable", "allow", "prefer"]
 
+    /// The user information runs from `://` to the last `@`, wherever it is: a password may hold `/`, `?`,
+    /// `#`, `:` or `@` unescaped and is still taken as the password, never as a host, path or option (which
+    /// would end up in logs). So no part of the URL after the user information can contain `@`.
     init(parsing text: String) throws(Invalid) {
         guard let schemeEnd = text.firstRange(of: "://") else { throw Invalid(reason: "no scheme") }
         var rest = Substring(text[schemeEnd.upperBound...])
+        user = "postgres"
+        if let at = rest.lastIndex(of: "@") {
+            let userInfo = rest[..<at]
+            rest = rest[rest.index(after: at)...]
+            let parts = userInfo.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false)
+            user = try Self.decode(parts[0], "user name")
+            password = parts.count > 1 ? try Self.decode(parts[1], "password") : nil
+            if user.isEmpty { throw Invalid(reason: "empty user name") }
+        }
         var query: Substring = ""
         if let questionMark = rest.firstIndex(of: "?") {
             query = rest[rest.index(after: questionMark)...]
             rest = rest[..<questionMark]
         }
-        var authority = rest
+        var hostPort = rest
         var path: Substring = ""
         if let slash = rest.firstIndex(of: "/") {
-            authority = rest[..<slash]
+            hostPort = rest[..<slash]
             path = rest[rest.index(after: slash)...]
-        }
-        var hostPort = authority
-        user = "postgres"
-        if let at = authority.lastIndex(of: "@") {
-            let userInfo = authority[..<at]
-            hostPort = authority[authority.index(after: at)...]
-            let parts = userInfo.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false)
-            user = try Self.decode(parts[0], "user name")
-            password = parts.count > 1 ? try Self.decode(parts[1], "password") : nil
-            if user.isEmpty { throw Invalid(reason: "empty user name") }
         }
         (host, port) = try Self.splitHostPort(hostPort)
         database = path.isEmpty ? user : try Self.decode(path, "database name")

@@ -5,7 +5,9 @@ public struct NotesAPI: Sendable {
     let repository: NoteRepository
     let logger: Logger
 
-    static let maxTextLength = 1000
+    /// Counted in Unicode scalars, not `Character`s: one grapheme cluster can hold any number of combining
+    /// marks, so only scalars bound what a note costs (at most 4 bytes each in UTF-8).
+    static let maxTextScalars = 1000
     static let defaultLimit = 20
     static let maxLimit = 100
 
@@ -90,7 +92,7 @@ public struct NotesAPI: Sendable {
         let message: String
     }
 
-    /// `{"text": "..."}` with 1 to 1000 characters and no NUL (PostgreSQL cannot store one).
+    /// `{"text": "..."}` with 1 to 1000 Unicode scalars and no NUL (PostgreSQL cannot store one).
     static func noteText(_ body: [UInt8]) -> Result<String, InvalidNote> {
         let json: JSON
         do {
@@ -104,8 +106,9 @@ public struct NotesAPI: Sendable {
         guard case .string(let text) = json["text"] else {
             return .failure(InvalidNote(message: "\"text\" must be a string"))
         }
-        guard (1...maxTextLength).contains(text.count) else {
-            return .failure(InvalidNote(message: "\"text\" must be 1 to \(maxTextLength) characters"))
+        guard (1...maxTextScalars).contains(text.unicodeScalars.count) else {
+            return .failure(
+                InvalidNote(message: "\"text\" must be 1 to \(maxTextScalars) Unicode characters (code points)"))
         }
         guard !text.unicodeScalars.contains("\u{0}") else {
             return .failure(InvalidNote(message: "\"text\" must not contain NUL characters"))
