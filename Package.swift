@@ -29,7 +29,8 @@ let package = Package(
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "TestSupport", "Locking"]),
         .testTarget(name: "PostgresClientTests", dependencies: ["PostgresClient"]),
-        .testTarget(name: "AppCoreTests", dependencies: ["AppCore", "HTTPServer", "Locking", "TestSupport"]),
+        .testTarget(
+            name: "AppCoreTests", dependencies: ["AppCore", "HTTPServer", "PostgresClient", "Locking", "TestSupport"]),
         // Runs the built `app` binary as a child process; depends on it only so that it is built first.
         .testTarget(name: "AppMainTests", dependencies: ["AppMain", "TestSupport", "Locking"]),
     ],

@@ -14,7 +14,7 @@ enum ServeCommand {
         raiseOpenFileLimit()
         let logger = Logger(level: config.logLevel, format: config.logFormat)
         let lifecycle = Lifecycle()
-        let repository = NoteRepository(database: config.database.makeDatabase())
+        let repository = NoteRepository(database: config.database.makeDatabase(), timeout: config.databaseTimeout)
         let database = DatabaseMonitor(repository: repository, logger: logger)
         let healthSwitch = ManualHealthSwitch()
         // The switch is only a check when it can be flipped: without SECRET_KEY there is no admin route.

@@ -1,5 +1,7 @@
 import Foundation
+import Glibc
 import HTTPServer
+import PostgresClient
 import Testing
 
 @testable import AppCore
@@ -146,6 +148,9 @@ enum Backend: String, CaseIterable, CustomTestStringConvertible, Sendable {
         #expect(!result.isHealthy)
         let error = JSON.object(result.details).text
         #expect(error.contains("refused"))
+        // Who and where the database is stays in the log: /health is unauthenticated.
+        #expect(!error.contains("127.0.0.1"))
+        #expect(!error.contains("app"))
         #expect(!error.contains("s3cret-pw"))
         let response = HealthMonitor(checks: [monitor]).report()
         #expect(response.status == .serviceUnavailable)
@@ -173,5 +178,90 @@ func waitUntil(_ condition: () -> Bool) async throws {
             return
         }
         try await Task.sleep(for: .milliseconds(20))
+    }
+}
+
+/// What a stopped PostgreSQL does to the health check and to requests.
+@Suite struct FrozenDatabaseTests {
+    /// A socket that accepts and never answers: how a SIGSTOPped PostgreSQL looks from here.
+    private static func silentListener() throws -> (fd: Int32, url: String) {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer in
+                bind(fd, pointer, length) == 0 && getsockname(fd, pointer, &length) == 0
+            }
+        }
+        listen(fd, 64)
+        return (fd, "postgresql://u:pw@127.0.0.1:\(UInt16(bigEndian: address.sin_port))/db?connect_timeout=30")
+    }
+
+    private static func postgres(_ url: String) throws -> PostgresDatabase {
+        guard case .postgres(let postgres) = try AppConfig.load(from: ["DATABASE_URL": url]).database else {
+            throw CocoaError(.featureUnsupported)
+        }
+        return PostgresDatabase(url: postgres)
+    }
+
+    /// The ping used to queue behind requests for a pooled connection, with no deadline on the wait.
+    @Test func healthCheckNeverWaitsBehindRequests() async throws {
+        let (fd, url) = try Self.silentListener()
+        defer { close(fd) }
+        let notes = NoteRepository(database: try Self.postgres(url), timeout: .seconds(10))
+        let writers = (0..<16).map { index in
+            Task { try? await notes.create(text: "stuck \(index)", createdAt: Timestamp.now()) }
+        }
+        defer { writers.forEach { $0.cancel() } }
+        try await Task.sleep(for: .milliseconds(100))
+        let started = ContinuousClock.now
+        await #expect(throws: StoreError.self) { try await notes.ping(timeout: .milliseconds(500)) }
+        #expect(ContinuousClock.now - started < .milliseconds(1500))
+    }
+
+    @Test func requestsEndAtTheDatabaseTimeoutWith503() async throws {
+        let (fd, url) = try Self.silentListener()
+        defer { close(fd) }
+        let api = NotesAPI(
+            repository: NoteRepository(database: try Self.postgres(url), timeout: .milliseconds(500)),
+            logger: Logger(level: .critical))
+        let started = ContinuousClock.now
+        let responses = await withTaskGroup(of: Response.self) { group in
+            for _ in 0..<12 {
+                group.addTask {
+                    var request = Request(method: "GET", target: "/api/notes", path: "/api/notes")
+                    request.id = "t"
+                    return await api.list(request)
+                }
+            }
+            return await group.reduce(into: []) { $0.append($1) }
+        }
+        #expect(responses.allSatisfy { $0.status == .serviceUnavailable })
+        #expect(ContinuousClock.now - started < .milliseconds(1500))
+    }
+
+    @Test func anAnswerOlderThanThreeSecondsIsNeverHealthy() async throws {
+        let monitor = DatabaseMonitor(
+            repository: NoteRepository(database: SQLiteDatabase(path: ":memory:")), logger: Logger(level: .critical))
+        let task = Task { await monitor.run() }
+        try await waitUntil { monitor.check().isHealthy }
+        task.cancel()
+        #expect(monitor.check(now: .now + .seconds(2)).isHealthy)
+        let stale = monitor.check(now: .now + .seconds(4))
+        #expect(!stale.isHealthy)
+        #expect(stale.details.first?.1 == .string("no recent check"))
+    }
+
+    @Test(arguments: [
+        ("57P03", "starting up"), ("57P01", "shutting down"), ("08006", "unavailable"),
+        ("53300", "too many connections"),
+    ])
+    func outageStatesAreUnavailable(_ sqlState: String, _ cause: String) {
+        let error = PostgresDatabase.storeError(PostgresError(.server(sqlState: sqlState), "the server says no"))
+        #expect(error.kind == .unavailable)
+        #expect(error.cause == cause)
+        #expect(PostgresDatabase.storeError(PostgresError(.server(sqlState: "42P01"), "no table")).kind == .failed)
     }
 }

@@ -70,7 +70,7 @@ import Testing
             _ = try await PostgresPool(configuration: configuration, size: 1).query("SELECT 1")
             Issue.record("connected to nothing")
         } catch {
-            #expect(error.kind == .connection)
+            #expect(error.kind == .refused)
             #expect(error.description.contains("refused"))
         }
     }
@@ -90,25 +90,11 @@ import Testing
 
     /// A listener that accepts and never answers: the connect timeout must end the wait.
     @Test func silentServerTimesOut() async throws {
-        let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(listener) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer in
-                bind(listener, pointer, length) == 0 && getsockname(listener, pointer, &length) == 0
-            }
-        }
-        listen(listener, 4)
-        let port = Int(UInt16(bigEndian: address.sin_port))
-        let configuration = PostgresConfiguration(
-            host: "127.0.0.1", port: port, user: "u", password: "p", database: "d",
-            connectTimeout: .milliseconds(300))
+        let server = try SilentServer()
         let started = ContinuousClock.now
         do {
-            _ = try await PostgresPool(configuration: configuration, size: 1).query("SELECT 1")
+            _ = try await PostgresPool(configuration: server.configuration(connectTimeout: .milliseconds(300)), size: 1)
+                .query("SELECT 1")
             Issue.record("a silent server answered")
         } catch {
             #expect(error.kind == .timeout)

@@ -11,6 +11,8 @@ public struct AppConfig: Sendable, Equatable {
     public var logLevel: LogLevel
     public var logFormat: LogFormat
     public var database: DatabaseURL
+    /// The most any request waits on the database, all told (`DATABASE_TIMEOUT_SECONDS`).
+    public var databaseTimeout: Duration
     /// Never logged, never returned by any route.
     public var secretKey: String?
     public var gitSHA: String?
@@ -19,6 +21,7 @@ public struct AppConfig: Sendable, Equatable {
     public var server: ServerSettings
 
     public static let defaultVersion = "1.0.0"
+    public static let defaultDatabaseTimeout = Duration.seconds(5)
 
     /// Every variable the app reads, with its default and what it accepts (shown by `app --help`).
     public static let variables: [ConfigVariable] = appVariables + ServerSettings.variables
@@ -30,6 +33,7 @@ public struct AppConfig: Sendable, Equatable {
         ("LOG_LEVEL", "DEBUG in development, INFO otherwise", logLevelAccepted),
         ("LOG_FORMAT", "json in production and staging, text otherwise", logFormatAccepted),
         ("DATABASE_URL", "sqlite:///:memory:", DatabaseURL.accepted),
+        ("DATABASE_TIMEOUT_SECONDS", "5", databaseTimeoutAccepted),
         ("SECRET_KEY", "unset", secretAccepted),
         ("GIT_SHA", "unset", "free text"),
         ("APP_VERSION", defaultVersion, "free text"),
@@ -43,6 +47,8 @@ public struct AppConfig: Sendable, Equatable {
     static let logLevelAccepted = "DEBUG, INFO, WARNING, ERROR or CRITICAL, in any case"
     static let logFormatAccepted = "json or text, in any case"
     static let secretAccepted = "at least 16 characters"
+    static let databaseTimeoutAccepted =
+        "a number of seconds from 0.1 to 300, such as 5 or 0.5 (a request's whole wait on the database; 503 beyond)"
 
     /// Reads the variables from `environment`; unset ones take their defaults.
     public static func load(from environment: [String: String]) throws(ConfigError) -> AppConfig {
@@ -66,6 +72,7 @@ public struct AppConfig: Sendable, Equatable {
                 "LOG_FORMAT", default: LogFormat.defaultFor(environment: appEnvironment), accepted: logFormatAccepted
             ) { LogFormat(name: $0) },
             database: try reader.databaseURL(),
+            databaseTimeout: try reader.seconds("DATABASE_TIMEOUT_SECONDS", 5, in: 0.1...300),
             secretKey: try reader.secret("SECRET_KEY", minimumLength: 16),
             gitSHA: reader.freeText("GIT_SHA"),
             version: reader.freeText("APP_VERSION") ?? defaultVersion,

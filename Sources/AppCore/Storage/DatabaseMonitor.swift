@@ -3,39 +3,66 @@ import Locking
 /// Keeps the database's health up to date in the background: creates the schema once it can connect,
 /// then checks with `SELECT 1` every second, and retries with backoff while it is down.
 /// `/health` reads the latest answer, so a burst of probes never reaches the database.
+///
+/// The checks run on a connection of their own with a deadline covering connecting and the round trip, so a
+/// stopped or overloaded database is reported within about `pingTimeout` of the first check it fails, however
+/// many requests are waiting on it. An answer older than `maxResultAge` is never reported healthy: if the
+/// checks themselves stall, `/health` says so instead of repeating the last good result.
 public final class DatabaseMonitor: HealthCheck, Sendable {
     public let name = "database"
 
     private enum Status: Sendable {
-        case down(String)
+        /// `cause` is the class of failure, safe to show anyone; the details went to the log.
+        case down(cause: String)
         case up(latencyMilliseconds: Double)
+
+        var cause: String? {
+            if case .down(let cause) = self { return cause }
+            return nil
+        }
 
         /// Made once per check rather than once per `/health` request.
         var result: HealthCheckResult {
             switch self {
             case .up(let latency):
                 HealthCheckResult(isHealthy: true, details: [("latency_ms", .number((latency * 100).rounded() / 100))])
-            case .down(let error):
-                HealthCheckResult(isHealthy: false, details: [("error", .string(error))])
+            case .down(let cause):
+                HealthCheckResult(isHealthy: false, details: [("error", .string(cause))])
             }
         }
     }
 
+    private struct Latest: Sendable {
+        var status: Status
+        var result: HealthCheckResult
+        var checkedAt: ContinuousClock.Instant
+    }
+
     private let repository: NoteRepository
     private let logger: Logger
-    private let status = Locked((Status.down("not connected yet"), Status.down("not connected yet").result))
+    private let latest: Locked<Latest>
 
     static let pingTimeout = Duration.seconds(1)
     static let checkInterval = Duration.seconds(1)
     static let maxBackoff = Duration.seconds(2)
+    /// A check every second that gives up after one: an answer older than this means the checks are stuck.
+    static let maxResultAge = Duration.seconds(3)
+    private static let notYet = Status.down(cause: "not connected yet")
+    private static let stale = Status.down(cause: "no recent check").result
 
     public init(repository: NoteRepository, logger: Logger) {
         self.repository = repository
         self.logger = logger
+        latest = Locked(Latest(status: Self.notYet, result: Self.notYet.result, checkedAt: .now))
     }
 
     public func check() -> HealthCheckResult {
-        status.withLock { $0.1 }
+        check(now: .now)
+    }
+
+    func check(now: ContinuousClock.Instant) -> HealthCheckResult {
+        let (result, checkedAt) = latest.withLock { ($0.result, $0.checkedAt) }
+        return now - checkedAt > Self.maxResultAge ? Self.stale : result
     }
 
     /// Runs until the task is cancelled; `onFirstResult` is called once the first check has an answer.
@@ -51,7 +78,7 @@ public final class DatabaseMonitor: HealthCheck, Sendable {
                     schemaReady = true
                 }
                 try await repository.ping(timeout: Self.pingTimeout)
-                record(.up(latencyMilliseconds: (ContinuousClock.now - started).inSeconds * 1000))
+                record(.up(latencyMilliseconds: (ContinuousClock.now - started).inSeconds * 1000), error: nil)
                 firstResult?()
                 firstResult = nil
                 backoff = .milliseconds(250)
@@ -59,7 +86,7 @@ public final class DatabaseMonitor: HealthCheck, Sendable {
             } catch {
                 // After an outage the schema is checked again: the server may have come back empty.
                 schemaReady = false
-                record(.down(error.message))
+                record(.down(cause: error.cause), error: error)
                 firstResult?()
                 firstResult = nil
                 try? await Task.sleep(for: backoff)
@@ -68,20 +95,18 @@ public final class DatabaseMonitor: HealthCheck, Sendable {
         }
     }
 
-    /// Logs changes only (up to down, down to up, a different error), not every check.
-    private func record(_ new: Status) {
-        let result = new.result
-        let previous = status.withLock { current in
-            defer { current = (new, result) }
-            return current.0
+    /// Logs changes only (up to down, down to up, a different error), not every check. The log gets the
+    /// details (host, port, user, server message); `/health` only the class of failure.
+    private func record(_ new: Status, error: StoreError?) {
+        let previous = latest.withLock { latest in
+            defer { latest = Latest(status: new, result: new.result, checkedAt: .now) }
+            return latest.status
         }
         switch (previous, new) {
         case (.down, .up):
             logger.info("database is up")
-        case (.up, .down(let error)):
-            logger.error("database is down", [("error", error)])
-        case (.down(let old), .down(let error)) where old != error:
-            logger.error("database is down", [("error", error)])
+        case (_, .down(let cause)) where previous.cause != cause:
+            logger.error("database is down", [("cause", cause), ("error", error?.message ?? cause)])
         default:
             break
         }

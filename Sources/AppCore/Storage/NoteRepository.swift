@@ -13,48 +13,53 @@ public struct Note: Sendable, Equatable {
 /// The notes table, the same on every database: one statement per operation, values always bound.
 public struct NoteRepository: Sendable {
     public let database: any SQLDatabase
+    /// All a request's database work ends within this (`DATABASE_TIMEOUT_SECONDS`), or it fails as unavailable.
+    public let timeout: Duration
 
-    public init(database: any SQLDatabase) {
+    public init(database: any SQLDatabase, timeout: Duration = AppConfig.defaultDatabaseTimeout) {
         self.database = database
+        self.timeout = timeout
     }
 
-    /// Creates the table if it is missing. Safe to run on every (re)connection.
+    /// Creates the table if it is missing. Safe to run on every (re)connection; run by the health monitor.
     public func prepareSchema() async throws(StoreError) {
-        _ = try await database.query(database.createNotesTable, [], timeout: nil)
+        try await database.monitorQuery(database.createNotesTable, deadline: .now + timeout)
     }
 
-    /// One round trip, for the health check.
+    /// One round trip for the health check, on the monitor's own connection.
     public func ping(timeout: Duration) async throws(StoreError) {
-        _ = try await database.query("SELECT 1", [], timeout: timeout)
+        try await database.monitorQuery("SELECT 1", deadline: .now + timeout)
+    }
+
+    private func query(_ sql: String, _ parameters: [SQLValue]) async throws(StoreError) -> [[SQLValue]] {
+        try await database.query(sql, parameters, deadline: .now + timeout)
     }
 
     public func create(text: String, createdAt: String) async throws(StoreError) -> Note {
-        let rows = try await database.query(
+        let rows = try await query(
             "INSERT INTO notes (text, created_at) VALUES ($1, $2) RETURNING id, text, created_at",
-            [.text(text), .text(createdAt)], timeout: nil)
+            [.text(text), .text(createdAt)])
         guard let note = rows.first.flatMap(Self.note) else {
-            throw StoreError(.failed, "the database returned no row for the new note")
+            throw StoreError(.failed, cause: "query failed", "the database returned no row for the new note")
         }
         return note
     }
 
     /// Newest first.
     public func list(limit: Int) async throws(StoreError) -> [Note] {
-        let rows = try await database.query(
-            "SELECT id, text, created_at FROM notes ORDER BY id DESC LIMIT $1", [.integer(Int64(limit))], timeout: nil)
+        let rows = try await query(
+            "SELECT id, text, created_at FROM notes ORDER BY id DESC LIMIT $1", [.integer(Int64(limit))])
         return rows.compactMap(Self.note)
     }
 
     public func find(id: Int64) async throws(StoreError) -> Note? {
-        let rows = try await database.query(
-            "SELECT id, text, created_at FROM notes WHERE id = $1", [.integer(id)], timeout: nil)
+        let rows = try await query("SELECT id, text, created_at FROM notes WHERE id = $1", [.integer(id)])
         return rows.first.flatMap(Self.note)
     }
 
     /// True if a note was deleted.
     public func delete(id: Int64) async throws(StoreError) -> Bool {
-        let rows = try await database.query(
-            "DELETE FROM notes WHERE id = $1 RETURNING id", [.integer(id)], timeout: nil)
+        let rows = try await query("DELETE FROM notes WHERE id = $1 RETURNING id", [.integer(id)])
         return !rows.isEmpty
     }
 

@@ -3,6 +3,8 @@ import PostgresClient
 /// PostgreSQL through the wire-protocol pool. Values travel as text; SQL never contains them.
 public struct PostgresDatabase: SQLDatabase {
     private let pool: PostgresPool
+    /// The health monitor's own connection: its checks never queue behind requests for a pooled one.
+    private let monitorPool: PostgresPool
 
     public let createNotesTable = """
         CREATE TABLE IF NOT EXISTS notes (
@@ -17,21 +19,51 @@ public struct PostgresDatabase: SQLDatabase {
             host: url.host, port: url.port, user: url.user, password: url.password, database: url.database,
             connectTimeout: .seconds(url.connectTimeoutSeconds))
         pool = PostgresPool(configuration: configuration, size: url.poolSize)
+        monitorPool = PostgresPool(configuration: configuration, size: 1)
     }
 
-    public func query(_ sql: String, _ parameters: [SQLValue], timeout: Duration? = nil) async throws(StoreError)
-        -> [[SQLValue]]
+    public func query(_ sql: String, _ parameters: [SQLValue], deadline: ContinuousClock.Instant)
+        async throws(StoreError) -> [[SQLValue]]
     {
+        try await run(on: pool, sql, parameters, deadline: deadline)
+    }
+
+    public func monitorQuery(_ sql: String, deadline: ContinuousClock.Instant) async throws(StoreError) {
+        _ = try await run(on: monitorPool, sql, [], deadline: deadline)
+    }
+
+    private func run(
+        on pool: PostgresPool, _ sql: String, _ parameters: [SQLValue], deadline: ContinuousClock.Instant
+    ) async throws(StoreError) -> [[SQLValue]] {
         do {
-            let rows = try await pool.query(sql, parameters.map(\.string), timeout: timeout)
+            let rows = try await pool.query(sql, parameters.map(\.string), deadline: Deadline(deadline))
             return rows.map { $0.map { $0.map(SQLValue.text) ?? .null } }
         } catch {
-            switch error.kind {
-            case .server:
-                throw StoreError(.failed, "PostgreSQL: \(error)")
-            default:
-                throw StoreError(.unavailable, "PostgreSQL: \(error)")
+            throw Self.storeError(error)
+        }
+    }
+
+    /// Outages are `.unavailable` (503 to a client), whether the connection failed or the server said it
+    /// cannot serve: SQLSTATE class 08 (connection exception), 53 (insufficient resources, such as too many
+    /// connections) and 57 (operator intervention: starting up, shutting down, query cancelled).
+    static func storeError(_ error: PostgresError) -> StoreError {
+        let message = "PostgreSQL: \(error)"
+        switch error.kind {
+        case .server(let sqlState):
+            switch sqlState {
+            case "57P03": return StoreError(.unavailable, cause: "starting up", message)
+            case "57P01", "57P02": return StoreError(.unavailable, cause: "shutting down", message)
+            case "53300": return StoreError(.unavailable, cause: "too many connections", message)
+            case _ where ["08", "53", "57"].contains(sqlState.prefix(2)):
+                return StoreError(.unavailable, cause: "unavailable", message)
+            default: return StoreError(.failed, cause: "query failed", message)
             }
+        case .timeout: return StoreError(.unavailable, cause: "timed out", message)
+        case .refused: return StoreError(.unavailable, cause: "refused", message)
+        case .connection: return StoreError(.unavailable, cause: "unreachable", message)
+        case .authentication: return StoreError(.unavailable, cause: "authentication failed", message)
+        case .closed: return StoreError(.unavailable, cause: "connection lost", message)
+        case .protocolViolation: return StoreError(.unavailable, cause: "protocol error", message)
         }
     }
 }

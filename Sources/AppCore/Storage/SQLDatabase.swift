@@ -22,20 +22,25 @@ public enum SQLValue: Sendable, Equatable {
     }
 }
 
-/// Why a storage operation failed. `message` is safe to show: it never holds a password.
+/// Why a storage operation failed.
 public struct StoreError: Error, Equatable, CustomStringConvertible, Sendable {
     public enum Kind: Sendable, Equatable {
-        /// The database cannot be reached right now (refused, timed out, closed): worth retrying.
+        /// The database cannot be reached right now (refused, timed out, closed, starting up): worth retrying.
         case unavailable
         /// The database answered with an error.
         case failed
     }
 
     public let kind: Kind
+    /// The class of failure in a few words ("timed out", "refused", "starting up"): safe to show anyone,
+    /// so `/health` shows this and nothing else.
+    public let cause: String
+    /// The details, for the log: never a password, but it may name the host, port, user or file.
     public let message: String
 
-    public init(_ kind: Kind, _ message: String) {
+    public init(_ kind: Kind, cause: String, _ message: String) {
         self.kind = kind
+        self.cause = cause
         self.message = message
     }
 
@@ -46,5 +51,11 @@ public struct StoreError: Error, Equatable, CustomStringConvertible, Sendable {
 public protocol SQLDatabase: Sendable {
     /// `CREATE TABLE IF NOT EXISTS notes ...` in this database's dialect.
     var createNotesTable: String { get }
-    func query(_ sql: String, _ parameters: [SQLValue], timeout: Duration?) async throws(StoreError) -> [[SQLValue]]
+    /// A statement for a request. Waiting for a connection, connecting and the round trip all end by
+    /// `deadline`, or it fails as `.unavailable` ("timed out").
+    func query(_ sql: String, _ parameters: [SQLValue], deadline: ContinuousClock.Instant) async throws(StoreError)
+        -> [[SQLValue]]
+    /// A statement for the health monitor, on a connection requests never use where the database has
+    /// connections, so a check never waits behind them; by `deadline` too.
+    func monitorQuery(_ sql: String, deadline: ContinuousClock.Instant) async throws(StoreError)
 }

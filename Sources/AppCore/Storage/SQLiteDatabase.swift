@@ -27,15 +27,23 @@ public final class SQLiteDatabase: SQLDatabase, @unchecked Sendable {
         sqlite3_close_v2(handle)
     }
 
-    public func query(_ sql: String, _ parameters: [SQLValue], timeout: Duration? = nil) async throws(StoreError)
-        -> [[SQLValue]]
+    /// A statement that has not finished by `deadline` is answered `.unavailable` then; it still runs to its
+    /// end on the queue (SQLite cannot be interrupted from here), but nobody waits for it.
+    public func query(_ sql: String, _ parameters: [SQLValue], deadline: ContinuousClock.Instant)
+        async throws(StoreError) -> [[SQLValue]]
     {
-        let result: Result<[[SQLValue]], StoreError> = await withCheckedContinuation { continuation in
-            queue.async {
-                continuation.resume(returning: Result { () throws(StoreError) in try self.run(sql, parameters) })
-            }
+        let timedOut = StoreError(.unavailable, cause: "timed out", "SQLite: no answer by the deadline")
+        let result: Result<[[SQLValue]], StoreError> = await firstAnswer(
+            by: deadline, otherwise: .failure(timedOut)
+        ) { answer in
+            queue.async { answer(Result { () throws(StoreError) in try self.run(sql, parameters) }) }
         }
         return try result.get()
+    }
+
+    /// The same handle as requests: a `:memory:` database exists only on the connection that made it.
+    public func monitorQuery(_ sql: String, deadline: ContinuousClock.Instant) async throws(StoreError) {
+        _ = try await query(sql, [], deadline: deadline)
     }
 
     private func open() throws(StoreError) -> OpaquePointer {
@@ -46,7 +54,7 @@ public final class SQLiteDatabase: SQLDatabase, @unchecked Sendable {
         guard status == SQLITE_OK, let opened else {
             let message = opened.map { String(cString: sqlite3_errmsg($0)) } ?? "out of memory"
             sqlite3_close_v2(opened)
-            throw StoreError(.unavailable, "cannot open SQLite database \(path): \(message)")
+            throw StoreError(.unavailable, cause: "cannot open", "cannot open SQLite database \(path): \(message)")
         }
         // WAL lets readers and the writer proceed together; FULL sync makes an acknowledged write durable;
         // the busy timeout waits out another process's write lock instead of failing.
@@ -57,7 +65,7 @@ public final class SQLiteDatabase: SQLDatabase, @unchecked Sendable {
         guard sqlite3_exec(opened, pragmas, nil, nil, nil) == SQLITE_OK else {
             let message = String(cString: sqlite3_errmsg(opened))
             sqlite3_close_v2(opened)
-            throw StoreError(.unavailable, "cannot use SQLite database \(path): \(message)")
+            throw StoreError(.unavailable, cause: "cannot open", "cannot use SQLite database \(path): \(message)")
         }
         handle = opened
         return opened
@@ -126,6 +134,8 @@ public final class SQLiteDatabase: SQLDatabase, @unchecked Sendable {
         let code = sqlite3_errcode(database)
         let message = "SQLite: \(String(cString: sqlite3_errmsg(database)))"
         let busy = code == SQLITE_BUSY || code == SQLITE_LOCKED || code == SQLITE_CANTOPEN || code == SQLITE_IOERR
-        return StoreError(busy ? .unavailable : .failed, message)
+        return busy
+            ? StoreError(.unavailable, cause: "busy or unreadable", message)
+            : StoreError(.failed, cause: "query failed", message)
     }
 }

@@ -1,3 +1,4 @@
+import Dispatch
 import Glibc
 
 /// A TCP socket whose every read and write has a deadline. Used from one thread at a time.
@@ -43,15 +44,19 @@ struct BlockingSocket {
         throws(PostgresError)
     {
         if Glibc.connect(fd, address.ai_addr, address.ai_addrlen) != 0 && errno != EINPROGRESS {
-            throw PostgresError(.connection, "cannot connect to \(host):\(port): \(String(cString: strerror(errno)))")
+            throw connectFailure(errno, host: host, port: port)
         }
         try wait(fd, for: Int16(POLLOUT), until: deadline, doing: "connecting to \(host):\(port)")
         var error: Int32 = 0
         var length = socklen_t(MemoryLayout<Int32>.size)
         getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &length)
-        if error != 0 {
-            throw PostgresError(.connection, "cannot connect to \(host):\(port): \(String(cString: strerror(error)))")
-        }
+        if error != 0 { throw connectFailure(error, host: host, port: port) }
+    }
+
+    private static func connectFailure(_ code: Int32, host: String, port: Int) -> PostgresError {
+        PostgresError(
+            code == ECONNREFUSED ? .refused : .connection,
+            "cannot connect to \(host):\(port): \(String(cString: strerror(code)))")
     }
 
     func write(_ bytes: [UInt8], deadline: Deadline) throws(PostgresError) {
@@ -113,13 +118,21 @@ struct BlockingSocket {
     }
 }
 
-/// A point in time on the monotonic clock.
-struct Deadline {
-    let instant: ContinuousClock.Instant
+/// A point in time on the monotonic clock by which an operation must end.
+public struct Deadline: Sendable, Comparable {
+    public let instant: ContinuousClock.Instant
 
-    init(after duration: Duration) {
+    public init(_ instant: ContinuousClock.Instant) {
+        self.instant = instant
+    }
+
+    public init(after duration: Duration) {
         instant = .now + duration
     }
+
+    public static func < (lhs: Deadline, rhs: Deadline) -> Bool { lhs.instant < rhs.instant }
+
+    var hasPassed: Bool { ContinuousClock.now >= instant }
 
     /// Rounded up, so a wait never ends just short of the deadline; 0 once it has passed.
     var remainingMilliseconds: Int {
@@ -127,5 +140,10 @@ struct Deadline {
         guard now < instant else { return 0 }
         let (seconds, attoseconds) = (instant - now).components
         return Int(seconds) * 1000 + Int(attoseconds / 1_000_000_000_000_000) + 1
+    }
+
+    /// The same moment for Dispatch timers.
+    var dispatchTime: DispatchTime {
+        .now() + .milliseconds(remainingMilliseconds)
     }
 }

@@ -15,9 +15,9 @@ final class PostgresConnection: @unchecked Sendable {
     /// A server message larger than this is taken as a protocol violation rather than allocated.
     private static let maxMessageBytes = 64 * 1024 * 1024
 
-    init(_ configuration: PostgresConfiguration) throws(PostgresError) {
+    /// Connects, authenticates and waits until the server is ready, all by `deadline`.
+    init(_ configuration: PostgresConfiguration, deadline: Deadline) throws(PostgresError) {
         self.configuration = configuration
-        let deadline = Deadline(after: configuration.connectTimeout)
         socket = try BlockingSocket.connect(host: configuration.host, port: configuration.port, deadline: deadline)
         do throws(PostgresError) {
             try socket.write(
@@ -37,10 +37,11 @@ final class PostgresConnection: @unchecked Sendable {
         socket.close()
     }
 
-    /// Runs one statement with `parameters` bound to `$1`, `$2`, ... and returns its rows as text.
-    func query(_ sql: String, _ parameters: [String?], timeout: Duration? = nil) throws(PostgresError) -> [[String?]] {
+    /// Runs one statement with `parameters` bound to `$1`, `$2`, ... and returns its rows as text. Past
+    /// `deadline` the connection is broken: the server may still answer, and nothing may read that answer as
+    /// the next statement's.
+    func query(_ sql: String, _ parameters: [String?], deadline: Deadline) throws(PostgresError) -> [[String?]] {
         guard !isBroken else { throw PostgresError(.closed, "connection is closed") }
-        let deadline = Deadline(after: timeout ?? configuration.queryTimeout)
         do throws(PostgresError) {
             try socket.write(FrontendMessage.extendedQuery(sql, parameters: parameters), deadline: deadline)
             var rows: [[String?]] = []

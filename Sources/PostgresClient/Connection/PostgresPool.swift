@@ -4,30 +4,52 @@ import Locking
 /// A few connections shared by every caller. A broken connection is dropped and a new one opened on demand.
 /// Each connection does its blocking I/O on a serial queue of its own: such queues get a thread each when they
 /// need one, unlike Swift's cooperative pool or Dispatch's global queues, which have one thread per core.
+///
+/// Every query has one deadline for all it does: waiting for a free connection, opening one, and the round
+/// trip. A caller is never held past it, however the server misbehaves (stopped, overloaded, unreachable).
 public final class PostgresPool: Sendable {
+    /// What a waiting caller is given.
+    private enum Handover {
+        case connection(PostgresConnection)
+        /// A slot under `size`: the caller opens a connection.
+        case slot
+        case timedOut
+    }
+
+    private struct Waiter {
+        let id: UInt64
+        let continuation: CheckedContinuation<Handover, Never>
+    }
+
     private struct State {
         var idle: [PostgresConnection] = []
         var open = 0
-        var waiters: [CheckedContinuation<PostgresConnection?, Never>] = []
+        var waiters: [Waiter] = []
+        var lastWaiterID: UInt64 = 0
     }
 
     public let configuration: PostgresConfiguration
     public let size: Int
     private let state = Locked(State())
+    /// Where waits for a free connection are timed out.
+    private let timers = DispatchQueue(label: "postgres.pool.timers")
 
     public init(configuration: PostgresConfiguration, size: Int) {
         self.configuration = configuration
         self.size = max(1, size)
     }
 
-    /// Runs one statement on a pooled connection, within `timeout` (default: the configuration's query timeout).
-    public func query(_ sql: String, _ parameters: [String?] = [], timeout: Duration? = nil) async throws(PostgresError)
+    /// Runs one statement on a pooled connection, finishing by `deadline` (default: the configuration's query
+    /// timeout from now) or failing with `.timeout`.
+    public func query(_ sql: String, _ parameters: [String?] = [], deadline: Deadline? = nil)
+        async throws(PostgresError)
         -> [[String?]]
     {
-        let connection = try await acquire()
+        let deadline = deadline ?? Deadline(after: configuration.queryTimeout)
+        let connection = try await acquire(by: deadline)
         let result: Result<[[String?]], PostgresError> = await runBlocking(on: connection.queue) {
             do throws(PostgresError) {
-                return .success(try connection.query(sql, parameters, timeout: timeout))
+                return .success(try connection.query(sql, parameters, deadline: deadline))
             } catch {
                 return .failure(error)
             }
@@ -36,51 +58,49 @@ public final class PostgresPool: Sendable {
         return try result.get()
     }
 
-    private func acquire() async throws(PostgresError) -> PostgresConnection {
-        enum Next {
-            case reuse(PostgresConnection)
-            case open
-            case wait
-        }
-        let next = state.withLock { state -> Next in
-            if let connection = state.idle.popLast() { return .reuse(connection) }
-            if state.open < size {
-                state.open += 1
-                return .open
-            }
-            return .wait
-        }
-        switch next {
-        case .reuse(let connection):
-            return connection
-        case .open:
-            return try await openConnection()
-        case .wait:
-            let handedOver = await withCheckedContinuation { continuation in
-                let resumeNow = state.withLock { state -> Bool in
-                    // A slot may have been freed between the two locks.
-                    if state.open < size {
-                        state.open += 1
-                        return true
-                    }
-                    state.waiters.append(continuation)
-                    return false
+    private func acquire(by deadline: Deadline) async throws(PostgresError) -> PostgresConnection {
+        let handover = await withCheckedContinuation { continuation in
+            let now: Handover? = state.withLock { state in
+                if let connection = state.idle.popLast() { return .connection(connection) }
+                if state.open < size {
+                    state.open += 1
+                    return .slot
                 }
-                if resumeNow { continuation.resume(returning: nil) }
+                state.lastWaiterID += 1
+                state.waiters.append(Waiter(id: state.lastWaiterID, continuation: continuation))
+                scheduleTimeout(of: state.lastWaiterID, at: deadline)
+                return nil
             }
-            // nil means: a slot is yours, open a connection.
-            if let handedOver { return handedOver }
-            return try await openConnection()
+            if let now { continuation.resume(returning: now) }
+        }
+        switch handover {
+        case .connection(let connection):
+            return connection
+        case .slot:
+            return try await openConnection(by: deadline)
+        case .timedOut:
+            throw PostgresError(.timeout, "timed out waiting for one of the \(size) connections to the server")
         }
     }
 
-    private func openConnection() async throws(PostgresError) -> PostgresConnection {
+    /// A waiter still in line at its deadline leaves it; one already handed something is left alone.
+    private func scheduleTimeout(of id: UInt64, at deadline: Deadline) {
+        timers.asyncAfter(deadline: deadline.dispatchTime) { [self] in
+            let expired = state.withLock { state in
+                state.waiters.firstIndex { $0.id == id }.map { state.waiters.remove(at: $0) }
+            }
+            expired?.continuation.resume(returning: .timedOut)
+        }
+    }
+
+    private func openConnection(by deadline: Deadline) async throws(PostgresError) -> PostgresConnection {
         let configuration = self.configuration
+        let connectBy = min(deadline, Deadline(after: configuration.connectTimeout))
         let result: Result<PostgresConnection, PostgresError> = await runBlocking(
             on: DispatchQueue(label: "postgres.connect")
         ) {
             do throws(PostgresError) {
-                return .success(try PostgresConnection(configuration))
+                return .success(try PostgresConnection(configuration, deadline: connectBy))
             } catch {
                 return .failure(error)
             }
@@ -104,26 +124,26 @@ public final class PostgresPool: Sendable {
             releaseSlot()
             return
         }
-        let waiter = state.withLock { state -> CheckedContinuation<PostgresConnection?, Never>? in
+        let waiter = state.withLock { state -> Waiter? in
             if state.waiters.isEmpty {
                 state.idle.append(connection)
                 return nil
             }
             return state.waiters.removeFirst()
         }
-        waiter?.resume(returning: connection)
+        waiter?.continuation.resume(returning: .connection(connection))
     }
 
     /// A connection slot is free again: give it to a waiter, who will open a new connection.
     private func releaseSlot() {
-        let waiter = state.withLock { state -> CheckedContinuation<PostgresConnection?, Never>? in
+        let waiter = state.withLock { state -> Waiter? in
             if state.waiters.isEmpty {
                 state.open -= 1
                 return nil
             }
             return state.waiters.removeFirst()
         }
-        waiter?.resume(returning: nil)
+        waiter?.continuation.resume(returning: .slot)
     }
 
     private func runBlocking<Value: Sendable>(on queue: DispatchQueue, _ work: @escaping @Sendable () -> Value) async

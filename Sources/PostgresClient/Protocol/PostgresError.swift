@@ -1,8 +1,10 @@
 /// Why a PostgreSQL operation failed. Never carries the password.
 public struct PostgresError: Error, CustomStringConvertible, Sendable, Equatable {
     public enum Kind: Sendable, Equatable {
-        /// No TCP connection (refused, unreachable, name not found).
+        /// No TCP connection: unreachable, or the name not found.
         case connection
+        /// Nothing listens at the address.
+        case refused
         /// The server rejected the credentials, or asked for a method this client does not have.
         case authentication
         /// An `ErrorResponse`, with its SQLSTATE code.
