@@ -12,7 +12,8 @@ int csystem_epoll_create(void) { return epoll_create1(EPOLL_CLOEXEC); }
 
 static uint32_t to_epoll(uint32_t events) {
     uint32_t mask = 0;
-    if (events & CSYSTEM_EVENT_READ) mask |= EPOLLIN | EPOLLRDHUP;
+    if (events & (CSYSTEM_EVENT_READ | CSYSTEM_EVENT_PEER_CLOSED)) mask |= EPOLLRDHUP;
+    if (events & CSYSTEM_EVENT_READ) mask |= EPOLLIN;
     if (events & CSYSTEM_EVENT_WRITE) mask |= EPOLLOUT;
     return mask;
 }
@@ -39,6 +40,7 @@ int csystem_epoll_wait(int epfd, int32_t *fds, uint32_t *events, int capacity, i
         uint32_t mask = 0;
         // A half-close (RDHUP) is delivered as readable: the next read returns 0.
         if (ready[i].events & (EPOLLIN | EPOLLRDHUP)) mask |= CSYSTEM_EVENT_READ;
+        if (ready[i].events & EPOLLRDHUP) mask |= CSYSTEM_EVENT_PEER_CLOSED;
         if (ready[i].events & EPOLLOUT) mask |= CSYSTEM_EVENT_WRITE;
         if (ready[i].events & EPOLLERR) mask |= CSYSTEM_EVENT_ERROR;
         if (ready[i].events & EPOLLHUP) mask |= CSYSTEM_EVENT_HANGUP;

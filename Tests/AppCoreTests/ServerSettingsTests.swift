@@ -21,6 +21,33 @@ import Testing
         #expect(settings.timeouts.idle == .seconds(5))
         #expect(settings.timeouts.write == .seconds(10))
         #expect(settings.shutdownGrace == .seconds(10))
+        #expect(settings.timeouts.bodyMinimumRate == 1024)
+        #expect(settings.timeouts.bodyRateGrace == .seconds(10))
+        #expect(settings.timeouts.bodyDeadline == .seconds(120))
+        #expect(settings.maxBufferedBytes == 64 * 1024 * 1024)
+    }
+
+    @Test func bodyRateDeadlineAndBudgetReachTheServer() throws {
+        let settings = try load([
+            "BODY_MIN_RATE_BYTES_PER_SECOND": "0", "BODY_RATE_GRACE_SECONDS": "2.5", "BODY_DEADLINE_SECONDS": "30",
+            "MAX_BUFFERED_BYTES": "2097152",
+        ])
+        let configuration = settings.serverConfiguration(address: try #require(SocketAddress(host: "::", port: 1)))
+        #expect(configuration.timeouts.bodyMinimumRate == 0)
+        #expect(configuration.timeouts.bodyRateGrace == .milliseconds(2500))
+        #expect(configuration.timeouts.bodyDeadline == .seconds(30))
+        #expect(configuration.maxBufferedBytes == 2 * 1024 * 1024)
+    }
+
+    /// A budget smaller than one body would leave that body waiting for room forever.
+    @Test func theBufferBudgetMustHoldTheLargestBody() {
+        do {
+            _ = try load(["MAX_BODY_BYTES": "8388608", "MAX_BUFFERED_BYTES": "4194304"])
+            Issue.record("a budget below MAX_BODY_BYTES was accepted")
+        } catch {
+            #expect(error.variable == "MAX_BUFFERED_BYTES")
+            #expect(error.accepted.contains("from 8388608 to"))
+        }
     }
 
     @Test func eachVariableSetsItsLimit() throws {
@@ -51,6 +78,8 @@ import Testing
         ("MAX_BODY_BYTES", "-1"), ("MAX_CONNECTIONS", "0"), ("MAX_PENDING_OUTPUT_BYTES", "1"),
         ("HEADER_TIMEOUT_SECONDS", "0"), ("BODY_TIMEOUT_SECONDS", "nan"), ("IDLE_TIMEOUT_SECONDS", "inf"),
         ("WRITE_TIMEOUT_SECONDS", "1e3"), ("SHUTDOWN_GRACE_SECONDS", "-1"), ("SHUTDOWN_GRACE_SECONDS", ""),
+        ("BODY_MIN_RATE_BYTES_PER_SECOND", "-5"), ("BODY_RATE_GRACE_SECONDS", "0"), ("BODY_DEADLINE_SECONDS", "x"),
+        ("MAX_BUFFERED_BYTES", "1000"), ("DATABASE_TIMEOUT_SECONDS", "0"), ("DATABASE_TIMEOUT_SECONDS", "301"),
     ])
     func rejectsOutOfRangeValues(_ name: String, _ value: String) {
         do {

@@ -175,19 +175,21 @@ private func testRouter() -> Router {
         }
     }
 
+    /// Connections sending a request that are too new to judge are never closed to make room.
     @Test func rejectsConnectionsOverTheLimitWith503() async throws {
         try await withServer(testRouter(), configure: { $0.maxConnections = 2 }) { server, port in
             let first = try TestClient(port: port)
             let second = try TestClient(port: port)
-            try first.send("GET /health HTTP/1.1\r\nHost: t\r\n\r\n")
-            try second.send("GET /health HTTP/1.1\r\nHost: t\r\n\r\n")
-            #expect(try first.readResponse().status == 200)
-            #expect(try second.readResponse().status == 200)
+            try first.send("GET /health HTTP/1.1\r\n")
+            try second.send("GET /health HTTP/1.1\r\n")
+            try await Task.sleep(for: .milliseconds(50))
             let third = try TestClient(port: port)
             #expect(try third.readResponse().status == 503)
             // The existing connections are untouched.
-            try first.send("GET /health HTTP/1.1\r\nHost: t\r\n\r\n")
+            try first.send("Host: t\r\n\r\n")
             #expect(try first.readResponse().status == 200)
+            try second.send("Host: t\r\n\r\n")
+            #expect(try second.readResponse().status == 200)
         }
     }
 
@@ -349,5 +351,203 @@ private final class Gate: Sendable {
             return state.waiters
         }
         waiters.forEach { $0.resume() }
+    }
+}
+
+/// What one client, or many, can hold: memory, connection slots, the loop's time.
+@Suite struct ServerFairnessTests {
+    private static func minimumRate(_ rate: Int, grace: Duration) -> (inout ServerConfiguration) -> Void {
+        { configuration in
+            configuration.timeouts.bodyMinimumRate = rate
+            configuration.timeouts.bodyRateGrace = grace
+        }
+    }
+
+    /// Idle keep-alive connections are the first to go when the server is full, the longest quiet first:
+    /// slow clients holding every slot used to lock everyone else out.
+    @Test func closesTheLongestIdleKeepAliveConnectionToMakeRoom() async throws {
+        let statistics = ServerStatistics()
+        try await withServer(
+            testRouter(),
+            configure: {
+                $0.maxConnections = 2
+                $0.eventLoopCount = 1
+            }, statistics: statistics
+        ) { _, port in
+            let older = try TestClient(port: port)
+            try older.send("GET /health HTTP/1.1\r\nHost: t\r\n\r\n")
+            _ = try older.readResponse()
+            try await Task.sleep(for: .milliseconds(20))
+            let newer = try TestClient(port: port)
+            try newer.send("GET /health HTTP/1.1\r\nHost: t\r\n\r\n")
+            _ = try newer.readResponse()
+            let fresh = try TestClient(port: port)
+            try fresh.send("GET /health HTTP/1.1\r\nHost: t\r\n\r\n")
+            #expect(try fresh.readResponse().status == 200)
+            #expect(older.isClosedByServer())
+            try newer.send("GET /health HTTP/1.1\r\nHost: t\r\n\r\n")
+            #expect(try newer.readResponse().status == 200)
+            #expect(statistics.connectionsEvicted == 1)
+            #expect(statistics.connectionsRejectedAtCapacity == 0)
+        }
+    }
+
+    /// With no idle connection, the request arriving most slowly goes, once it is old enough to judge.
+    @Test func closesTheSlowestRequestToMakeRoom() async throws {
+        try await withServer(
+            testRouter(),
+            configure: {
+                $0.maxConnections = 2
+                $0.eventLoopCount = 1
+            }
+        ) { _, port in
+            let trickle = try TestClient(port: port)
+            try trickle.send("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 100\r\n\r\nx")
+            let steady = try TestClient(port: port)
+            try steady.send(
+                "POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 5000\r\n\r\n" + String(repeating: "y", count: 4000))
+            try await Task.sleep(for: .milliseconds(1100))
+            let fresh = try TestClient(port: port)
+            try fresh.send("GET /health HTTP/1.1\r\nHost: t\r\n\r\n")
+            #expect(try fresh.readResponse().status == 200)
+            #expect(trickle.isClosedByServer())
+            try steady.send(String(repeating: "y", count: 1000))
+            #expect(try steady.readResponse().body.count == 5000)
+        }
+    }
+
+    @Test func answers408WhenABodyArrivesTooSlowly() async throws {
+        try await withServer(testRouter(), configure: Self.minimumRate(1000, grace: .milliseconds(300))) { _, port in
+            let client = try TestClient(port: port)
+            try client.send("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 100\r\n\r\nx")
+            let started = ContinuousClock.now
+            let response = try client.readResponse()
+            #expect(response.status == 408)
+            #expect(response.body.contains("request body too slow"))
+            #expect(ContinuousClock.now - started < .seconds(2))
+        }
+    }
+
+    /// Each byte buys time: a body that keeps coming faster than the minimum rate is never cut off.
+    @Test func aBodyArrivingFasterThanTheMinimumRateCompletes() async throws {
+        try await withServer(testRouter(), configure: Self.minimumRate(1000, grace: .milliseconds(200))) { _, port in
+            let client = try TestClient(port: port)
+            try client.send("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 2000\r\n\r\n")
+            for _ in 0..<4 {
+                try client.send(String(repeating: "z", count: 500))
+                try await Task.sleep(for: .milliseconds(150))
+            }
+            let response = try client.readResponse()
+            #expect(response.status == 200)
+            #expect(response.body.count == 2000)
+        }
+    }
+
+    @Test func answers408WhenABodyOutlastsItsDeadline() async throws {
+        try await withServer(
+            testRouter(),
+            configure: {
+                $0.timeouts.bodyMinimumRate = 0
+                $0.timeouts.bodyDeadline = .milliseconds(400)
+            }
+        ) { _, port in
+            let client = try TestClient(port: port)
+            try client.send("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 100000\r\n\r\n")
+            var response: TestClient.Response?
+            for _ in 0..<30 where response == nil {
+                try? client.send(String(repeating: "w", count: 1000))
+                try await Task.sleep(for: .milliseconds(50))
+                if client.hasDataWaiting() { response = try client.readResponse() }
+            }
+            #expect(response?.status == 408)
+        }
+    }
+
+    /// The budget holds for the whole server: big bodies wait for room, and a small request still goes through.
+    @Test func bodiesInProgressStayWithinTheServersBudget() async throws {
+        let statistics = ServerStatistics()
+        let limit = 256 * 1024
+        try await withServer(
+            testRouter(),
+            configure: {
+                $0.maxBufferedBytes = limit
+                $0.timeouts.body = .milliseconds(800)
+            }, statistics: statistics
+        ) { _, port in
+            var clients: [TestClient] = []
+            for _ in 0..<8 {
+                let client = try TestClient(port: port)
+                try client.send("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 1000000\r\n\r\n")
+                try client.sendWithoutBlocking([UInt8](repeating: 97, count: 200 * 1024))
+                clients.append(client)
+            }
+            try await Task.sleep(for: .milliseconds(300))
+            let held = statistics.bytesBuffered
+            #expect(held > 100 * 1024)
+            // The budget, each connection's allowance, and one body per loop let past it so big bodies cannot
+            // wait for one another forever; plus a read in flight on each loop.
+            #expect(held <= limit + 8 * 32 * 1024 + 2 * 200 * 1024 + 2 * 64 * 1024)
+            let small = try TestClient(port: port)
+            try small.send("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 5\r\n\r\nhello")
+            #expect(try small.readResponse().body == "hello")
+            // Stalled clients' bytes go with them, at the body timeout at the latest (a client whose own send
+            // queue is stuck behind a full window cannot even tell the server it left).
+            clients = []
+            try await Task.sleep(for: .milliseconds(1500))
+            #expect(statistics.bytesBuffered == 0)
+        }
+    }
+
+    /// A connection that waited for room goes on by itself once another's body is done.
+    @Test func aBodyWaitingForRoomCompletesWhenRoomIsMade() async throws {
+        try await withServer(testRouter(), configure: { $0.maxBufferedBytes = 256 * 1024 }) { _, port in
+            let body = [UInt8](repeating: 98, count: 200 * 1024)
+            let head = "POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: \(body.count)\r\n\r\n"
+            let first = try TestClient(port: port)
+            let second = try TestClient(port: port)
+            try first.send(head)
+            try second.send(head)
+            try first.sendWithoutBlocking(body)
+            try second.sendWithoutBlocking(body)
+            try first.finishSending()
+            #expect(try first.readResponse().body.count == body.count)
+            try second.finishSending()
+            #expect(try second.readResponse().body.count == body.count)
+        }
+    }
+
+    /// Clients that pipeline requests and never read their responses hold at most their share of memory.
+    @Test func unreadResponsesStayWithinTheServersBudget() async throws {
+        let statistics = ServerStatistics()
+        let limit = 1024 * 1024
+        try await withServer(
+            testRouter(), configure: { $0.maxBufferedBytes = limit }, statistics: statistics
+        ) { _, port in
+            var clients: [TestClient] = []
+            for _ in 0..<16 {
+                let client = try TestClient(port: port)
+                client.shrinkReceiveBuffer()
+                try client.sendWithoutBlocking(
+                    Array(String(repeating: "GET /big HTTP/1.1\r\nHost: t\r\n\r\n", count: 40).utf8))
+                clients.append(client)
+            }
+            try await Task.sleep(for: .milliseconds(500))
+            #expect(statistics.bytesBuffered <= limit + 16 * (32 * 1024 + 256 * 1024 + 200))
+            let fresh = try TestClient(port: port)
+            try fresh.send("GET /health HTTP/1.1\r\nHost: t\r\n\r\n")
+            #expect(try fresh.readResponse().status == 200)
+        }
+    }
+
+    /// Answered in its turns, a long pipeline still gets every response, in order.
+    @Test func answersALongPipelineInOrderAcrossTurns() async throws {
+        try await withServer(testRouter(), configure: { $0.eventLoopCount = 1 }) { _, port in
+            let client = try TestClient(port: port)
+            let requests = (0..<300).map { "GET /echo-query?q=\($0) HTTP/1.1\r\nHost: t\r\n\r\n" }.joined()
+            try client.send(requests)
+            for index in 0..<300 {
+                #expect(try client.readResponse().body == "\(index)")
+            }
+        }
     }
 }

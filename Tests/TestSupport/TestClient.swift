@@ -15,11 +15,14 @@ public final class TestClient {
 
     public let fd: Int32
     private var buffered: [UInt8] = []
+    /// What `sendWithoutBlocking` could not send yet.
+    private var unsent: [UInt8] = []
 
     public init(port: Int, timeoutSeconds: Int = 5) throws {
         fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         var timeout = timeval(tv_sec: timeoutSeconds, tv_usec: 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = in_port_t(UInt16(port)).bigEndian
@@ -48,6 +51,44 @@ public final class TestClient {
             guard sent > 0 else { throw Failure(description: "send failed: errno \(errno)") }
             offset += sent
         }
+    }
+
+    /// Sends what the socket takes now and keeps the rest for `finishSending`: for a server that may stop
+    /// reading, without blocking the test.
+    public func sendWithoutBlocking(_ bytes: [UInt8]) throws {
+        unsent += bytes
+        while !unsent.isEmpty {
+            let sent = unsent.withUnsafeBytes {
+                Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL | MSG_DONTWAIT))
+            }
+            if sent > 0 {
+                unsent.removeFirst(sent)
+            } else if errno == EAGAIN {
+                return
+            } else {
+                throw Failure(description: "send failed: errno \(errno)")
+            }
+        }
+    }
+
+    /// Sends what `sendWithoutBlocking` left, waiting as long as the send timeout allows.
+    public func finishSending() throws {
+        let rest = unsent
+        unsent = []
+        try send(rest)
+    }
+
+    /// A small receive buffer, so that responses the test does not read back up into the server.
+    public func shrinkReceiveBuffer() {
+        var size: Int32 = 4096
+        setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
+    }
+
+    /// True when the server has sent something not read yet (or closed).
+    public func hasDataWaiting() -> Bool {
+        if !buffered.isEmpty { return true }
+        var descriptor = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+        return poll(&descriptor, 1, 0) > 0
     }
 
     /// Reads one response; `bodyExpected: false` for answers to HEAD.

@@ -6,6 +6,7 @@ public struct ServerSettings: Sendable, Equatable {
     public var timeouts = HTTPTimeouts()
     public var maxConnections = 1024
     public var maxPendingOutputBytes = 1024 * 1024
+    public var maxBufferedBytes = 64 * 1024 * 1024
     public var shutdownGrace = Duration.seconds(10)
 
     public init() {}
@@ -22,6 +23,13 @@ public struct ServerSettings: Sendable, Equatable {
         ("MAX_PENDING_OUTPUT_BYTES", "1048576", "65536 to 1073741824 (unread responses before reading stops)"),
         ("HEADER_TIMEOUT_SECONDS", "10", "0.1 to 3600 (408 beyond)"),
         ("BODY_TIMEOUT_SECONDS", "10", "0.1 to 3600 (408 when a body stalls)"),
+        (
+            "BODY_MIN_RATE_BYTES_PER_SECOND", "1024",
+            "0 to 1073741824 (after the grace, each byte buys 1/rate s; 0: off)"
+        ),
+        ("BODY_RATE_GRACE_SECONDS", "10", "0.1 to 3600 (time a body has before its rate counts)"),
+        ("BODY_DEADLINE_SECONDS", "120", "0.1 to 3600 (a whole body, however fast; 408 beyond)"),
+        ("MAX_BUFFERED_BYTES", "67108864", "1048576 to 68719476736, and at least MAX_BODY_BYTES (all connections)"),
         ("IDLE_TIMEOUT_SECONDS", "5", "0.1 to 3600 (idle keep-alive connections close)"),
         ("WRITE_TIMEOUT_SECONDS", "10", "0.1 to 3600 (a client that stops reading is closed)"),
         ("SHUTDOWN_GRACE_SECONDS", "10", "0 to 3600 (time for in-flight requests after SIGTERM)"),
@@ -38,6 +46,13 @@ public struct ServerSettings: Sendable, Equatable {
             "MAX_PENDING_OUTPUT_BYTES", mebibyte, in: (64 * kibibyte)...(1024 * mebibyte))
         settings.timeouts.header = try reader.seconds("HEADER_TIMEOUT_SECONDS", 10, in: 0.1...3600)
         settings.timeouts.body = try reader.seconds("BODY_TIMEOUT_SECONDS", 10, in: 0.1...3600)
+        settings.timeouts.bodyMinimumRate = try reader.integer(
+            "BODY_MIN_RATE_BYTES_PER_SECOND", 1024, in: 0...(1024 * mebibyte))
+        settings.timeouts.bodyRateGrace = try reader.seconds("BODY_RATE_GRACE_SECONDS", 10, in: 0.1...3600)
+        settings.timeouts.bodyDeadline = try reader.seconds("BODY_DEADLINE_SECONDS", 120, in: 0.1...3600)
+        settings.maxBufferedBytes = try reader.integer(
+            "MAX_BUFFERED_BYTES", 64 * mebibyte,
+            in: max(mebibyte, settings.limits.maxBodyBytes)...(64 * 1024 * mebibyte))
         settings.timeouts.idle = try reader.seconds("IDLE_TIMEOUT_SECONDS", 5, in: 0.1...3600)
         settings.timeouts.write = try reader.seconds("WRITE_TIMEOUT_SECONDS", 10, in: 0.1...3600)
         settings.shutdownGrace = try reader.seconds("SHUTDOWN_GRACE_SECONDS", 10, in: 0...3600)
@@ -51,6 +66,7 @@ public struct ServerSettings: Sendable, Equatable {
         configuration.timeouts = timeouts
         configuration.maxConnections = maxConnections
         configuration.maxPendingOutputBytes = maxPendingOutputBytes
+        configuration.maxBufferedBytes = maxBufferedBytes
         return configuration
     }
 }

@@ -42,6 +42,15 @@ public final class AppMetrics: Sendable {
         output.sample(
             "http_connections_rejected_total", statistics.acceptsFailedOutOfDescriptors,
             labels: [("reason", "out_of_descriptors")])
+        output.family(
+            "http_connections_evicted_total", "counter",
+            "Connections closed to make room for a new client while max_connections were open: idle keep-alive"
+                + " ones first, then the slowest requests still arriving.")
+        output.sample("http_connections_evicted_total", statistics.connectionsEvicted)
+        output.family(
+            "http_buffered_bytes", "gauge",
+            "Bytes held for clients: requests being received or handled and responses they have not read yet.")
+        output.sample("http_buffered_bytes", statistics.bytesBuffered)
         renderProcess(into: &output)
         output.family("app_build_info", "gauge", "Always 1; the labels say which build is running.")
         output.sample("app_build_info", 1, labels: buildLabels)

@@ -11,6 +11,9 @@
 #define CSYSTEM_EVENT_WRITE 0x4u
 #define CSYSTEM_EVENT_ERROR 0x8u
 #define CSYSTEM_EVENT_HANGUP 0x10u
+/// The peer shut down its sending side. As interest, alone, it watches for that without reading; it is also
+/// delivered, with READ, whenever it happens on a descriptor watched for reading.
+#define CSYSTEM_EVENT_PEER_CLOSED 0x20u
 
 int csystem_epoll_create(void);
 /// Adds `fd` watching `events` (CSYSTEM_EVENT_READ and/or WRITE). `exclusive` avoids waking every loop for one accept.

@@ -21,7 +21,7 @@ struct InputBuffer {
     mutating func consume(_ count: Int) {
         start += count
         if start >= storage.count {
-            storage.removeAll(keepingCapacity: storage.capacity <= 64 * 1024)
+            storage.removeAll(keepingCapacity: storage.capacity <= 16 * 1024)
             start = 0
         }
     }

@@ -33,6 +33,12 @@ struct RequestParser {
         return true
     }
 
+    /// Body bytes decoded and held here rather than in the input buffer (a chunked body's).
+    var bufferedBodyBytes: Int {
+        if case .chunkedBody(_, let decoder) = state { return decoder.body.count }
+        return 0
+    }
+
     /// True between requests, when no byte of the next one has been consumed.
     var isIdle: Bool {
         if case .head = state { return scannedHeadBytes == 0 }

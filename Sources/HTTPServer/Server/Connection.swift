@@ -27,6 +27,12 @@ final class Connection {
 
     private var phase = Phase.open
     private var input = InputBuffer()
+    /// What this connection has counted against the server's buffer budget.
+    private var charged = 0
+    /// The body of the request a handler is working on: still held, though no longer in `input`.
+    private var handlerBodyBytes = 0
+    /// Reading stopped because the server's buffer budget is spent; the loop resumes it when there is room.
+    private var waitingForMemory = false
     private var parser: RequestParser
     private var output: [UInt8] = []
     private var outputSent = 0
@@ -37,6 +43,13 @@ final class Connection {
     private var lastProgress = MonotonicClock.now()
     /// When the first byte of the request being received arrived.
     private var requestStarted: UInt64?
+    /// Bytes received since then: with `requestStarted`, how fast this request arrives.
+    private var requestBytes = 0
+    /// When the body of the request being received started, and its bytes received since.
+    private var bodyStarted: UInt64?
+    private var bodyBytes = 0
+    private let acceptedAt = MonotonicClock.now()
+    private var answeredRequests = 0
     private var remote: String?
 
     init(fd: Int32, serial: UInt64, loop: EventLoop) {
@@ -49,14 +62,29 @@ final class Connection {
     }
 
     private static let lingerTime: UInt64 = 2_000_000_000
+    /// Requests answered in one turn before the connection lets the others on its loop go first: a client
+    /// pipelining hundreds of requests must not hold up everyone else's.
+    private static let requestsPerTurn = 16
+    /// Younger connections are never closed to make room: a new client gets the time to send its request.
+    private static let evictionGrace: UInt64 = 1_000_000_000
 
     private var pendingOutput: Int { output.count - outputSent }
 
-    /// Reading pauses while a handler runs or while the client is not reading its responses.
+    /// Bytes this connection holds for its client, counted against the server's budget.
+    private var holding: Int { input.readableCount + parser.bufferedBodyBytes + handlerBodyBytes + pendingOutput }
+
+    /// Too many responses wait for the client: its own limit, or its allowance once the server's budget is spent.
+    private var outputIsFull: Bool {
+        pendingOutput > maxPendingOutputBytes
+            || (pendingOutput > BufferBudget.allowance && !context.budget.hasRoom)
+    }
+
+    /// Reading pauses while a handler runs, while the client is not reading its responses, or while the
+    /// server has no memory to spare for it.
     private var acceptsInput: Bool {
-        if peerClosedWrite { return false }
+        if peerClosedWrite || waitingForMemory { return false }
         switch phase {
-        case .open: return pendingOutput <= maxPendingOutputBytes
+        case .open: return !outputIsFull
         case .lingering: return true
         case .awaitingHandler, .closing, .closed: return false
         }
@@ -74,8 +102,15 @@ final class Connection {
     // MARK: Events
 
     func handle(events: UInt32) {
+        defer { settleBudget() }
         if events & (CSYSTEM_EVENT_ERROR | CSYSTEM_EVENT_HANGUP) != 0 {
             // The peer is gone in both directions: nothing more can be delivered.
+            close()
+            return
+        }
+        if waitingForMemory && events & CSYSTEM_EVENT_PEER_CLOSED != 0 {
+            // The rest of its request would have to be read into memory the server does not have, and the
+            // client can no longer be slowed down: it goes now rather than hold its bytes until a timeout.
             close()
             return
         }
@@ -90,14 +125,42 @@ final class Connection {
         }
     }
 
+    /// The loop calls this when the connection stopped for its turn or for memory and may go on.
+    func resume() {
+        defer { settleBudget() }
+        waitingForMemory = false
+        guard case .open = phase else { return }
+        processInput()
+        updateInterest()
+    }
+
+    /// Counts the change in what this connection holds against the server's budget.
+    private func settleBudget() {
+        let now = holding
+        if now != charged {
+            context.budget.change(by: now - charged)
+            charged = now
+        }
+    }
+
     private func readAvailable() {
         guard acceptsInput else { return }
+        var room = context.budget.room(holding: holding)
+        if room == 0, loop.mayOverdraw(self) { room = loop.readBuffer.count }
+        if room == 0, case .open = phase {
+            waitingForMemory = true
+            updateInterest()
+            loop.waitForMemory(self)
+            return
+        }
         let buffer = loop.readBuffer
-        let count = recv(fd, buffer.baseAddress, buffer.count, 0)
+        let count = recv(fd, buffer.baseAddress, min(buffer.count, max(room, 1)), 0)
         if count > 0 {
             lastProgress = MonotonicClock.now()
             if case .lingering = phase { return }
             if requestStarted == nil { requestStarted = lastProgress }
+            requestBytes += count
+            if bodyStarted != nil { bodyBytes += count }
             input.append(UnsafeRawBufferPointer(rebasing: buffer[..<count]))
             processInput()
         } else if count == 0 {
@@ -117,12 +180,16 @@ final class Connection {
     /// Answers every complete request in the buffer, in order, writing as it goes. Stops when the next request
     /// is incomplete, a handler is running, or the client has too many unread responses.
     private func processInput() {
+        var answered = 0
         var mayContinue = true
         while mayContinue {
-            mayContinue = answerBufferedRequests()
+            mayContinue = answerBufferedRequests(answered: &answered)
             flush()
             // Room was made only if the flush emptied enough: otherwise a write event resumes us.
-            mayContinue = mayContinue && pendingOutput <= maxPendingOutputBytes
+            mayContinue = mayContinue && !outputIsFull && answered < Self.requestsPerTurn
+        }
+        if answered >= Self.requestsPerTurn, case .open = phase, !input.isEmpty {
+            loop.resumeSoon(self)
         }
         if case .open = phase, peerClosedWrite, pendingOutput == 0 {
             // The client has finished sending: nothing more will arrive, so a partial request is abandoned.
@@ -130,24 +197,37 @@ final class Connection {
         }
     }
 
-    /// True when it stopped only because too much output is queued, with requests possibly left to answer.
-    private func answerBufferedRequests() -> Bool {
+    /// True when it stopped only because too much output is queued or its turn is over, with requests
+    /// possibly left to answer.
+    private func answerBufferedRequests(answered: inout Int) -> Bool {
         while case .open = phase {
-            if pendingOutput > maxPendingOutputBytes { return true }
+            if outputIsFull || answered >= Self.requestsPerTurn { return true }
             do {
                 guard case .request(let request) = try parser.parse(&input) else {
+                    noteBodyStart()
                     sendContinueIfAwaited()
                     return false
                 }
                 continueSent = false
+                loop.endOverdraft(self)
+                answered += 1
                 let started = requestStarted ?? MonotonicClock.now()
                 requestStarted = input.isEmpty ? nil : MonotonicClock.now()
+                requestBytes = input.readableCount
+                bodyStarted = nil
                 dispatch(request, started: started)
             } catch {
                 fail(with: error)
             }
         }
         return false
+    }
+
+    /// The body's minimum rate is measured from the end of its head.
+    private func noteBodyStart() {
+        guard parser.isReadingBody, bodyStarted == nil else { return }
+        bodyStarted = MonotonicClock.now()
+        bodyBytes = input.readableCount + parser.bufferedBodyBytes
     }
 
     private func sendContinueIfAwaited() {
@@ -186,6 +266,7 @@ final class Connection {
         _ handle: @escaping @Sendable (Request) async -> Response, request: Request, route: String, started: UInt64
     ) {
         phase = .awaitingHandler
+        handlerBodyBytes = request.body.count
         updateInterest()
         let loop = self.loop
         let fd = self.fd
@@ -201,7 +282,9 @@ final class Connection {
 
     private func resume(_ request: Request, _ response: Response, route: String, started: UInt64) {
         guard case .awaitingHandler = phase else { return }
+        defer { settleBudget() }
         phase = .open
+        handlerBodyBytes = 0
         answer(request, response, route: route, started: started)
         processInput()
     }
@@ -213,6 +296,7 @@ final class Connection {
             response, date: loop.dateCache.current(), requestID: request.id, version: request.version,
             keepAlive: keepAlive, isHead: request.method == "HEAD")
         output.append(contentsOf: bytes)
+        answeredRequests += 1
         if !keepAlive { phase = .closing }
         record(
             requestID: request.id, method: request.method, path: request.path, route: route, response: response,
@@ -271,7 +355,7 @@ final class Connection {
                 return
             }
         }
-        output.removeAll(keepingCapacity: output.capacity <= 64 * 1024)
+        output.removeAll(keepingCapacity: output.capacity <= 16 * 1024)
         outputSent = 0
         if case .closing = phase {
             finishClosing()
@@ -302,6 +386,7 @@ final class Connection {
     private func updateInterest() {
         var events: UInt32 = 0
         if acceptsInput { events |= CSYSTEM_EVENT_READ }
+        if waitingForMemory { events |= CSYSTEM_EVENT_PEER_CLOSED }
         if pendingOutput > 0 { events |= CSYSTEM_EVENT_WRITE }
         guard events != watchedEvents else { return }
         watchedEvents = events
@@ -311,8 +396,38 @@ final class Connection {
     func close() {
         if case .closed = phase { return }
         phase = .closed
+        input = InputBuffer()
+        output = []
+        outputSent = 0
+        handlerBodyBytes = 0
+        parser = RequestParser(limits: parser.limits)
+        settleBudget()
+        loop.endOverdraft(self)
         loop.forget(self)
         Glibc.close(fd)
+    }
+
+    // MARK: Making room
+
+    /// What closing this connection would cost, when the server is full and a new client arrives; lower is
+    /// closed first. Nil when it must stay: a handler is running or a response is being written (useful work),
+    /// or it is too young to have sent its request. Lingering and idle keep-alive connections go first, the
+    /// longest quiet first; then requests still arriving, the slowest (fewest bytes per second) first.
+    func evictionCost(now: UInt64) -> (tier: Int, score: Double)? {
+        switch phase {
+        case .lingering:
+            return (0, 0)
+        case .awaitingHandler, .closing, .closed:
+            return nil
+        case .open:
+            guard pendingOutput == 0 else { return nil }
+            if answeredRequests > 0, requestStarted == nil, input.isEmpty, parser.isIdle {
+                return (1, -Double(now &- lastProgress))
+            }
+            let since = requestStarted ?? acceptedAt
+            guard now &- acceptedAt >= Self.evictionGrace, now > since else { return nil }
+            return (2, Double(requestBytes) * 1e9 / Double(now &- since))
+        }
     }
 
     // MARK: Timeouts
@@ -334,7 +449,11 @@ final class Connection {
         }
         guard case .open = phase else { return }
         if parser.isReadingBody {
-            if quiet > timeouts.body.nanoseconds { timeOut("request body timed out") }
+            if quiet > timeouts.body.nanoseconds {
+                timeOut("request body timed out")
+            } else if let started = bodyStarted, now &- started > allowedBodyTime(timeouts) {
+                timeOut("request body too slow")
+            }
         } else if let started = requestStarted {
             if now &- started > timeouts.header.nanoseconds { timeOut("request header timed out") }
         } else if quiet > timeouts.idle.nanoseconds {
@@ -342,8 +461,17 @@ final class Connection {
         }
     }
 
+    /// The grace period plus the time each byte received has bought, never beyond the body deadline.
+    private func allowedBodyTime(_ timeouts: HTTPTimeouts) -> UInt64 {
+        let deadline = timeouts.bodyDeadline.nanoseconds
+        guard timeouts.bodyMinimumRate > 0 else { return deadline }
+        let bought = UInt64(bodyBytes) * 1_000_000_000 / UInt64(timeouts.bodyMinimumRate)
+        return min(deadline, timeouts.bodyRateGrace.nanoseconds &+ bought)
+    }
+
     private func timeOut(_ message: String) {
         answerAndClose(Response.error(.requestTimeout, message))
         flush()
+        settleBudget()
     }
 }

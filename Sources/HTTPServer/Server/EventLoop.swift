@@ -36,6 +36,15 @@ final class EventLoop: @unchecked Sendable {
     private(set) var isDraining = false
     /// While out of descriptors, accepting waits until this time.
     private var acceptPausedUntil: UInt64?
+    /// Connections that ended their turn with requests left to answer: they go on after the others had theirs.
+    private var turnsToResume: [Connection] = []
+    /// Connections that stopped reading for want of buffer budget: they go on when the server has room.
+    private var waitingForMemory: [Connection] = []
+    /// The one connection of this loop allowed past the buffer budget until its request is complete: without
+    /// it, two large bodies that each got half the budget would wait for each other until both timed out.
+    private var overdraft: Connection?
+    /// How often connections waiting for memory look again while the server has none to spare.
+    private static let memoryPoll: UInt64 = 10_000_000
     private static let batch = 64
     private static let tick: UInt64 = 250_000_000
     private let readyFDs = UnsafeMutablePointer<Int32>.allocate(capacity: batch)
@@ -108,7 +117,9 @@ final class EventLoop: @unchecked Sendable {
         var nextTick = MonotonicClock.now() + Self.tick
         while isRunning {
             let now = MonotonicClock.now()
-            let wakeAt = min(nextTick, acceptPausedUntil ?? .max)
+            var wakeAt = min(nextTick, acceptPausedUntil ?? .max)
+            if !waitingForMemory.isEmpty { wakeAt = min(wakeAt, now + Self.memoryPoll) }
+            if !turnsToResume.isEmpty { wakeAt = now }
             let timeout = wakeAt > now ? Int32(clamping: (wakeAt - now) / 1_000_000 + 1) : 0
             let count = csystem_epoll_wait(epollFD, readyFDs, readyEvents, Int32(Self.batch), timeout)
             for index in 0..<Int(max(0, count)) {
@@ -121,6 +132,7 @@ final class EventLoop: @unchecked Sendable {
                     connections[fd]?.handle(events: readyEvents[index])
                 }
             }
+            resumeWaitingConnections()
             let after = MonotonicClock.now()
             if let until = acceptPausedUntil, after >= until { resumeAccepting() }
             if after >= nextTick {
@@ -128,6 +140,39 @@ final class EventLoop: @unchecked Sendable {
                 nextTick = after + Self.tick
             }
         }
+    }
+
+    private func resumeWaitingConnections() {
+        if !turnsToResume.isEmpty {
+            let resuming = turnsToResume
+            turnsToResume = []
+            for connection in resuming { connection.resume() }
+        }
+        if !waitingForMemory.isEmpty && context.budget.hasRoom {
+            let resuming = waitingForMemory
+            waitingForMemory = []
+            for connection in resuming { connection.resume() }
+        }
+    }
+
+    /// `connection` answered its share of pipelined requests for this turn.
+    func resumeSoon(_ connection: Connection) {
+        turnsToResume.append(connection)
+    }
+
+    /// Whether `connection` may read with the budget spent: it, or no other, holds this loop's overdraft.
+    func mayOverdraw(_ connection: Connection) -> Bool {
+        if overdraft == nil { overdraft = connection }
+        return overdraft === connection
+    }
+
+    func endOverdraft(_ connection: Connection) {
+        if overdraft === connection { overdraft = nil }
+    }
+
+    /// `connection` stopped reading until the server's buffer budget has room.
+    func waitForMemory(_ connection: Connection) {
+        waitingForMemory.append(connection)
     }
 
     private func acceptConnections() {
@@ -149,7 +194,7 @@ final class EventLoop: @unchecked Sendable {
     /// waiting, so without this a burst of connections (a load test's, a proxy's pool) lands on one loop and
     /// one core while the others idle.
     private func assign(_ fd: Int32) {
-        guard context.reserveConnection() else {
+        guard context.reserveConnection() || (closeLeastUsefulConnection() && context.reserveConnection()) else {
             context.rejectOverCapacity(fd, requestID: requestIDs.next())
             return
         }
@@ -168,6 +213,25 @@ final class EventLoop: @unchecked Sendable {
         } else {
             target.execute { [target] in target.adopt(fd) }
         }
+    }
+
+    /// At the connection limit, a new client is worth more than an idle keep-alive connection or a request
+    /// trickling in: closing the least useful of this loop's connections keeps slow clients from locking
+    /// everyone else out. False when every connection is doing useful work or is too new to judge.
+    private func closeLeastUsefulConnection() -> Bool {
+        let now = MonotonicClock.now()
+        var victim: Connection?
+        var lowest: (tier: Int, score: Double)?
+        for connection in connections.values {
+            guard let cost = connection.evictionCost(now: now) else { continue }
+            if let current = lowest, current <= cost { continue }
+            victim = connection
+            lowest = cost
+        }
+        guard let victim else { return false }
+        victim.close()
+        context.statistics.countEvicted()
+        return true
     }
 
     /// Takes a connection already counted in `load` and in the server's open connections.

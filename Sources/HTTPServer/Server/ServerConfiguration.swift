@@ -8,6 +8,13 @@ public struct HTTPTimeouts: Sendable, Equatable {
     public var header: Duration = .seconds(10)
     /// Between two reads of a request body (408 beyond it).
     public var body: Duration = .seconds(10)
+    /// A body must keep arriving at this average rate, in bytes per second, once `bodyRateGrace` has passed
+    /// (the idea of Apache's `mod_reqtimeout` MinRate): each byte received buys `1 / rate` seconds more.
+    /// Slower, it is answered 408. Zero turns the rule off.
+    public var bodyMinimumRate = 1024
+    public var bodyRateGrace: Duration = .seconds(10)
+    /// From the end of a request's head to the end of its body, whatever the rate (408 beyond it).
+    public var bodyDeadline: Duration = .seconds(120)
     /// Between two writes that make progress while a response is queued.
     public var write: Duration = .seconds(10)
 
@@ -23,6 +30,11 @@ public struct ServerConfiguration: Sendable {
     public var maxConnections = 1024
     /// Queued response bytes beyond which the server stops reading a connection's requests.
     public var maxPendingOutputBytes = 1024 * 1024
+    /// Bytes held for all connections together: requests being received (bodies included), requests handed
+    /// to a handler, and responses waiting for clients to read them. Each connection may hold
+    /// `BufferBudget.allowance` regardless; beyond that it draws on what is left of this, and when nothing is,
+    /// it stops reading (its client waits, and the body timeouts close it if it waits too long).
+    public var maxBufferedBytes = 64 * 1024 * 1024
     /// One event loop per core.
     public var eventLoopCount = max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
     public var backlog: Int32 = 1024

@@ -7,12 +7,14 @@ final class ServerContext: Sendable {
     let observer: RequestObserver?
     let statistics: ServerStatistics
     let handlerExecutor = HandlerExecutor()
+    let budget: BufferBudget
 
     init(configuration: ServerConfiguration, router: Router, observer: RequestObserver?, statistics: ServerStatistics) {
         self.configuration = configuration
         self.router = router
         self.observer = observer
         self.statistics = statistics
+        budget = BufferBudget(limit: configuration.maxBufferedBytes, statistics: statistics)
     }
 
     /// Counts a new connection in, unless the server is at its limit.
@@ -26,6 +28,7 @@ final class ServerContext: Sendable {
 
     /// Tells a client over the connection limit why it is turned away, without waiting on it, then closes.
     func rejectOverCapacity(_ fd: Int32, requestID: String) {
+        statistics.countRejectedAtCapacity()
         var cache = HTTPDateCache()
         let response = Response.error(.serviceUnavailable, "too many open connections")
         let bytes = ResponseSerializer.serialize(

@@ -8,6 +8,8 @@ public final class ServerStatistics: Sendable {
     private let inFlight = Sharded { 0 }
     private let rejectedAtCapacity = Atomic<Int>(0)
     private let rejectedOutOfDescriptors = Atomic<Int>(0)
+    private let evicted = Atomic<Int>(0)
+    private let buffered = Atomic<Int>(0)
 
     public init() {}
 
@@ -23,15 +25,32 @@ public final class ServerStatistics: Sendable {
     /// Accepts that failed for lack of file descriptors (the client waits in the backlog meanwhile).
     public var acceptsFailedOutOfDescriptors: Int { rejectedOutOfDescriptors.load(ordering: .relaxed) }
 
+    /// Connections closed to make room for a new client while MAX_CONNECTIONS were open.
+    public var connectionsEvicted: Int { evicted.load(ordering: .relaxed) }
+
+    /// Bytes held for clients: requests being received or handled, responses not yet sent.
+    public var bytesBuffered: Int { buffered.load(ordering: .relaxed) }
+
+    func changeBytesBuffered(by delta: Int) {
+        buffered.wrappingAdd(delta, ordering: .relaxed)
+    }
+
     /// Counts a new connection in, unless `limit` are already open.
     func reserveConnection(limit: Int) -> Bool {
         let count = openConnections.wrappingAdd(1, ordering: .relaxed).newValue
         if count > limit {
             openConnections.wrappingSubtract(1, ordering: .relaxed)
-            rejectedAtCapacity.wrappingAdd(1, ordering: .relaxed)
             return false
         }
         return true
+    }
+
+    func countRejectedAtCapacity() {
+        rejectedAtCapacity.wrappingAdd(1, ordering: .relaxed)
+    }
+
+    func countEvicted() {
+        evicted.wrappingAdd(1, ordering: .relaxed)
     }
 
     func releaseConnection() {
