@@ -72,6 +72,25 @@ private let sampleRecord = RequestRecord(
         #expect(lines.all.count == 1)
     }
 
+    /// C1 controls, line separators and bidi overrides used to pass raw: a terminal or viewer could break the
+    /// line or show it reordered.
+    @Test func disguisingCharactersAreEscapedInBothFormats() throws {
+        let path = "/a\u{85}b\u{2028}c\u{2029}d\u{202E}e\u{2066}f\u{9B}g"
+        let record = RequestRecord(
+            requestID: "abc-3", method: "GET", path: path, route: nil, status: 404, bodyBytes: 0, duration: .zero,
+            remote: "-")
+        let text = Lines()
+        text.logger(.info).access(record)
+        let line = try #require(text.all.first)
+        #expect(line.contains("path=\"/a\\u{85}b\\u{2028}c\\u{2029}d\\u{202e}e\\u{2066}f\\u{9b}g\""))
+        let json = Lines()
+        json.logger(.info, .json).access(record)
+        let raw = try #require(json.all.first)
+        #expect(!raw.unicodeScalars.contains { $0.isDisguising })
+        #expect(raw.contains("\\u2028"))
+        #expect(try json.json().first?["path"] == .string(path))
+    }
+
     @Test func jsonAccessLinesHaveTheDocumentedFieldsAndTypes() throws {
         let lines = Lines()
         lines.logger(.info, .json).access(sampleRecord)

@@ -195,6 +195,13 @@ private func parseError(_ text: String, limits: HTTPLimits = HTTPLimits()) -> HT
         ("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabcX\r\n", .invalidChunk),
         ("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\nFFFFFFFFFFFFFFFFFFFF\r\n", .invalidChunk),
         ("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n3 junk\r\n", .invalidChunk),
+        ("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n3  \r\nabc\r\n", .invalidChunk),
+        ("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n3\t\r\nabc\r\n", .invalidChunk),
+        ("GET / HTTP/1.1\r\nHost: a b@c\r\n\r\n", .invalidHost),
+        ("GET / HTTP/1.1\r\nHost: user@host\r\n\r\n", .invalidHost),
+        ("GET / HTTP/1.1\r\nHost: host:80x\r\n\r\n", .invalidHost),
+        ("GET / HTTP/1.1\r\nHost: [::1\r\n\r\n", .invalidHost),
+        ("GET / HTTP/1.1\r\nHost: h/path\r\n\r\n", .invalidHost),
         ("POST / HTTP/1.1\r\nHost: a\r\nExpect: something-else\r\n\r\n", .unsupportedExpectation),
     ])
     func rejectsMalformedRequests(_ text: String, _ expected: HTTPParseError) {
@@ -249,5 +256,60 @@ private func parseError(_ text: String, limits: HTTPLimits = HTTPLimits()) -> HT
         #expect(parseError("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 11\r\n\r\n", limits: limits) == .bodyTooLarge)
         let chunked = "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n8\r\n12345678\r\n8\r\n"
         #expect(parseError(chunked, limits: limits) == .bodyTooLarge)
+    }
+
+    /// One request used to send 2 GiB of extensions around a 16-byte body: each line was limited, not their sum.
+    @Test func limitsChunkExtensionsInTotal() {
+        var limits = HTTPLimits()
+        limits.maxChunkExtensionBytes = 1000
+        let extensionLine = "1;" + String(repeating: "e", count: 300) + "\r\nx\r\n"
+        let head = "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n"
+        #expect(parseError(head + String(repeating: extensionLine, count: 3) + "0\r\n\r\n", limits: limits) == nil)
+        #expect(
+            parseError(head + String(repeating: extensionLine, count: 4), limits: limits) == .chunkExtensionsTooLarge)
+        #expect(HTTPParseError.chunkExtensionsTooLarge.status.code == 400)
+    }
+
+    @Test func acceptsWhitespaceBeforeAChunkExtension() throws {
+        let text = "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n3 ;x=1\r\nabc\r\n0\r\n\r\n"
+        #expect(try parse(text).first?.body == Array("abc".utf8))
+    }
+
+    @Test(arguments: ["", "example.com", "example.com:8080", "127.0.0.1:80", "[::1]:8000", "[fe80::1%25eth0]", "a_b.c"])
+    func acceptsValidHosts(_ host: String) throws {
+        #expect(try parse("GET / HTTP/1.1\r\nHost: \(host)\r\n\r\n").count == 1)
+    }
+
+    /// RFC 9110 section 15.2: never a 1xx to an HTTP/1.0 client; its expectation is ignored.
+    @Test func ignores100ContinueFromHTTP10Clients() throws {
+        var parser = RequestParser(limits: HTTPLimits())
+        var input = InputBuffer()
+        input.append(Array("POST / HTTP/1.0\r\nExpect: 100-continue\r\nContent-Length: 3\r\n\r\n".utf8))
+        _ = try parser.parse(&input)
+        #expect(!parser.awaitsContinuedBody)
+        var parser11 = RequestParser(limits: HTTPLimits())
+        var input11 = InputBuffer()
+        input11.append(Array("POST / HTTP/1.1\r\nHost: a\r\nExpect: 100-continue\r\nContent-Length: 3\r\n\r\n".utf8))
+        _ = try parser11.parse(&input11)
+        #expect(parser11.awaitsContinuedBody)
+    }
+
+    /// RFC 9112 section 3.2.2: an absolute-form target with an empty path means "/", query or not.
+    @Test func absoluteFormWithAnEmptyPathAndAQueryMeansTheRoot() throws {
+        let request = try #require(try parse("GET http://host?x=1 HTTP/1.1\r\nHost: host\r\n\r\n").first)
+        #expect(request.path == "/")
+        #expect(request.query == "x=1")
+    }
+
+    /// A decoded slash must not split a segment: `/api%2Fnotes` is not `/api/notes`.
+    @Test func keepsAnEncodedSlashEncoded() throws {
+        let request = try #require(try parse("GET /api%2Fnotes/a%2fb%20c HTTP/1.1\r\nHost: h\r\n\r\n").first)
+        #expect(request.path == "/api%2Fnotes/a%2Fb c")
+        var router = Router()
+        router.get("/api/notes") { _ in Response(status: .ok) }
+        guard case .notFound = router.match(method: "GET", path: request.path) else {
+            Issue.record("an encoded slash was routed as a separator")
+            return
+        }
     }
 }

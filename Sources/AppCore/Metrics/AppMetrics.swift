@@ -1,4 +1,5 @@
 import HTTPServer
+import Locking
 
 /// Everything `/metrics` shows: request counts and durations, the server's live counts, the process, the
 /// build, and the log lines dropped.
@@ -7,6 +8,12 @@ public final class AppMetrics: Sendable {
     private let statistics: ServerStatistics
     private let logSink: LogSink
     private let buildLabels: [(String, String)]
+    /// Read from /proc at most once a second: a client pipelining /metrics must not turn each request into
+    /// three file reads on the event loop.
+    private let processFigures = Locked<(readAt: ContinuousClock.Instant, resident: Int?, fds: Int?)?>(nil)
+    private static let processFiguresMaxAge = Duration.seconds(1)
+    /// Fixed for the life of the process.
+    private let startTime = ProcessMetrics.startTimeSeconds()
 
     public init(config: AppConfig, statistics: ServerStatistics, logSink: LogSink) {
         self.statistics = statistics
@@ -89,16 +96,27 @@ public final class AppMetrics: Sendable {
         }
     }
 
+    private func currentProcessFigures() -> (resident: Int?, fds: Int?) {
+        let now = ContinuousClock.now
+        if let cached = processFigures.withLock({ $0 }), now - cached.readAt < Self.processFiguresMaxAge {
+            return (cached.resident, cached.fds)
+        }
+        let fresh = (resident: ProcessMetrics.residentMemoryBytes(), fds: ProcessMetrics.openFileDescriptors())
+        processFigures.withLock { $0 = (now, fresh.resident, fresh.fds) }
+        return fresh
+    }
+
     private func renderProcess(into output: inout PrometheusText) {
-        if let start = ProcessMetrics.startTimeSeconds() {
+        let (resident, fds) = currentProcessFigures()
+        if let start = startTime {
             output.family("process_start_time_seconds", "gauge", "Start time of the process since the Unix epoch.")
             output.sample("process_start_time_seconds", start)
         }
-        if let resident = ProcessMetrics.residentMemoryBytes() {
+        if let resident {
             output.family("process_resident_memory_bytes", "gauge", "Resident memory size in bytes.")
             output.sample("process_resident_memory_bytes", resident)
         }
-        if let fds = ProcessMetrics.openFileDescriptors() {
+        if let fds {
             output.family("process_open_fds", "gauge", "Open file descriptors.")
             output.sample("process_open_fds", fds)
         }

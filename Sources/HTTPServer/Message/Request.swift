@@ -3,7 +3,8 @@ public struct Request: Sendable {
     public var method: String
     /// The request target as sent (origin-form or absolute-form).
     public var target: String
-    /// The percent-decoded path, always starting with "/" (or "*" for `OPTIONS *`).
+    /// The percent-decoded path, always starting with "/" (or "*" for `OPTIONS *`). `%2F` stays encoded, so
+    /// every "/" here separates segments.
     public var path: String
     /// The raw query string after "?", without the "?".
     public var query: String?

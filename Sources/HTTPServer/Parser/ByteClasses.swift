@@ -6,20 +6,30 @@ enum ByteClass {
     static let tab = UInt8(ascii: "\t")
     static let colon = UInt8(ascii: ":")
 
-    private static let tokenTable: [Bool] = (0..<256).map { value in
-        let byte = UInt8(value)
-        switch byte {
-        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
-            UInt8(ascii: "0")...UInt8(ascii: "9"):
-            return true
-        default:
-            return Array("!#$%&'*+-.^_`|~".utf8).contains(byte)
+    /// A lookup table: letters, digits and `others`.
+    private static func alphanumerics(and others: String) -> [Bool] {
+        (0..<256).map { value in
+            let byte = UInt8(value)
+            switch byte {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
+                UInt8(ascii: "0")...UInt8(ascii: "9"):
+                return true
+            default:
+                return others.utf8.contains(byte)
+            }
         }
     }
+
+    private static let tokenTable = alphanumerics(and: "!#$%&'*+-.^_`|~")
+    private static let regNameTable = alphanumerics(and: "-._~!$&'()*+,;=%")
 
     /// tchar: the characters of methods and header names.
     @inline(__always)
     static func isToken(_ byte: UInt8) -> Bool { tokenTable[Int(byte)] }
+
+    /// A URI reg-name's characters: unreserved, sub-delims, and the "%" of a percent-escape (RFC 3986).
+    @inline(__always)
+    static func isRegName(_ byte: UInt8) -> Bool { regNameTable[Int(byte)] }
 
     /// field-vchar, SP or HTAB: any visible byte or obs-text, never a control character.
     @inline(__always)

@@ -16,6 +16,9 @@ struct ChunkedDecoder {
     private var phase = Phase.size
     private(set) var body: [UInt8] = []
     private var trailerBytes = 0
+    /// Extension bytes so far, all chunks together: each line is limited, and so is their sum, or a client
+    /// could send gigabytes of extensions around a tiny body (compare Go's CVE-2023-39326).
+    private var extensionBytes = 0
 
     mutating func decode(_ input: inout InputBuffer, limits: HTTPLimits) throws(HTTPParseError) -> Progress {
         while true {
@@ -24,7 +27,9 @@ struct ChunkedDecoder {
                 guard let line = try takeLine(&input, limit: limits.maxChunkLineBytes, error: .invalidChunk) else {
                     return .needMore
                 }
-                let size = try Self.parseChunkSize(line)
+                let (size, extensionLength) = try Self.parseChunkSize(line)
+                extensionBytes += extensionLength
+                if extensionBytes > limits.maxChunkExtensionBytes { throw .chunkExtensionsTooLarge }
                 if size > limits.maxBodyBytes - body.count { throw .bodyTooLarge }
                 phase = size == 0 ? .trailer : .data(remaining: size)
             case .data(let remaining):
@@ -71,8 +76,10 @@ struct ChunkedDecoder {
         return line
     }
 
-    /// chunk-size [ chunk-ext ]: hex digits, then nothing or extensions introduced by ";".
-    static func parseChunkSize(_ line: [UInt8]) throws(HTTPParseError) -> Int {
+    /// chunk-size [ chunk-ext ]: hex digits, then nothing or extensions introduced by ";" (whitespace is
+    /// allowed before the ";", RFC 9112 section 7.1.1, never on its own). Returns the size and the length of
+    /// what follows it.
+    static func parseChunkSize(_ line: [UInt8]) throws(HTTPParseError) -> (size: Int, extensionLength: Int) {
         var size = 0
         var index = 0
         while index < line.count, let digit = hexValue(line[index]) {
@@ -82,9 +89,8 @@ struct ChunkedDecoder {
         }
         guard index > 0 else { throw .invalidChunk }
         let rest = line[index...].drop { $0 == ByteClass.space || $0 == ByteClass.tab }
-        guard rest.isEmpty || (rest.first == UInt8(ascii: ";") && rest.allSatisfy(ByteClass.isFieldValue)) else {
-            throw .invalidChunk
-        }
-        return size
+        guard index == line.count || (rest.first == UInt8(ascii: ";") && rest.allSatisfy(ByteClass.isFieldValue))
+        else { throw .invalidChunk }
+        return (size, line.count - index)
     }
 }

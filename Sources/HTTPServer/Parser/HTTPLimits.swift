@@ -10,6 +10,8 @@ public struct HTTPLimits: Sendable, Equatable {
     public var maxBodyBytes = 1024 * 1024
     /// One chunk-size line of a chunked body, extensions included (400 beyond it).
     public var maxChunkLineBytes = 4 * 1024
+    /// Chunk extensions of one request, all lines together (400 beyond it).
+    public var maxChunkExtensionBytes = 16 * 1024
 
     public init() {}
 }

@@ -17,6 +17,8 @@ public enum HTTPParseError: Error, Equatable, Sendable {
     case invalidTransferEncoding
     case unsupportedTransferEncoding
     case invalidChunk
+    case chunkExtensionsTooLarge
+    case invalidHost
     case targetTooLong
     case headersTooLarge
     case tooManyHeaders
@@ -54,6 +56,8 @@ public enum HTTPParseError: Error, Equatable, Sendable {
         case .invalidTransferEncoding: "chunked must be the last and only once in Transfer-Encoding"
         case .unsupportedTransferEncoding: "only the chunked transfer coding is supported"
         case .invalidChunk: "malformed chunked body"
+        case .chunkExtensionsTooLarge: "too many chunk extension bytes"
+        case .invalidHost: "invalid Host header"
         case .targetTooLong: "request target too long"
         case .headersTooLarge: "request header section too large"
         case .tooManyHeaders: "too many header fields"

@@ -31,7 +31,7 @@ enum HeadParser {
         return RequestHead(
             request: request,
             framing: try framing(of: headers, version: request.version, limits: limits),
-            expectsContinue: try expectsContinue(headers)
+            expectsContinue: try expectsContinue(headers, version: request.version)
         )
     }
 
@@ -97,6 +97,7 @@ enum HeadParser {
         let hosts = headers.values(for: "host")
         if hosts.count > 1 { throw .multipleHosts }
         if hosts.isEmpty && version == .http11 { throw .missingHost }
+        if let host = hosts.first, !HostField.isValid(host) { throw .invalidHost }
 
         let transferEncodings = headers.values(for: "transfer-encoding")
         let contentLengths = headers.values(for: "content-length")
@@ -132,11 +133,13 @@ enum HeadParser {
         return value
     }
 
-    private static func expectsContinue(_ headers: HTTPHeaders) throws(HTTPParseError) -> Bool {
+    /// RFC 9110 section 10.1.1: a 100-continue expectation in an HTTP/1.0 request is ignored, and section
+    /// 15.2 forbids sending a 1xx response to an HTTP/1.0 client.
+    private static func expectsContinue(_ headers: HTTPHeaders, version: HTTPVersion) throws(HTTPParseError) -> Bool {
         let expectations = headers.values(for: "expect").flatMap(commaSeparatedTokens)
         if expectations.isEmpty { return false }
         guard expectations.allSatisfy({ $0 == "100-continue" }) else { throw .unsupportedExpectation }
-        return true
+        return version == .http11
     }
 }
 

@@ -9,7 +9,12 @@ enum RequestTarget {
             return try originForm(target[...])
         }
         if let pathStart = try absoluteFormPathStart(target) {
-            return pathStart == target.count ? ("/", nil) : try originForm(target[pathStart...])
+            // An empty path means "/" (RFC 9112 section 3.2.2), with or without a query.
+            if pathStart == target.count { return ("/", nil) }
+            if target[pathStart] == UInt8(ascii: "?") {
+                return try originForm([UInt8(ascii: "/")] + target[pathStart...])
+            }
+            return try originForm(target[pathStart...])
         }
         throw .invalidTarget
     }
@@ -29,9 +34,6 @@ enum RequestTarget {
         let authorityEnd =
             rest.firstIndex { $0 == UInt8(ascii: "/") || $0 == UInt8(ascii: "?") } ?? target.count
         if authorityEnd == schemeLength { throw .invalidTarget }
-        if authorityEnd < target.count && target[authorityEnd] == UInt8(ascii: "?") {
-            throw .invalidTarget
-        }
         return authorityEnd
     }
 
@@ -42,7 +44,30 @@ enum RequestTarget {
         let query = questionMark.map { String(decoding: target[($0 + 1)...], as: UTF8.self) }
         // Most paths have nothing to decode.
         if !rawPath.contains(UInt8(ascii: "%")) { return (String(decoding: rawPath, as: UTF8.self), query) }
-        guard let path = percentDecoded(Array(rawPath)), !path.contains(0) else { throw .invalidTarget }
+        guard let path = decodedKeepingSlashes(rawPath), !path.contains(0) else { throw .invalidTarget }
         return (String(decoding: path, as: UTF8.self), query)
+    }
+
+    /// Decodes every escape except `%2F`, which stays as it is: a decoded slash would split a segment in two,
+    /// so `/api%2Fnotes` would be routed as `/api/notes`.
+    private static func decodedKeepingSlashes(_ rawPath: ArraySlice<UInt8>) -> [UInt8]? {
+        var decoded: [UInt8] = []
+        decoded.reserveCapacity(rawPath.count)
+        var segmentStart = rawPath.startIndex
+        var index = rawPath.startIndex
+        while index < rawPath.endIndex {
+            if rawPath[index] == UInt8(ascii: "%"), index + 2 < rawPath.endIndex,
+                rawPath[index + 1] == UInt8(ascii: "2"), rawPath[index + 2] | 0x20 == UInt8(ascii: "f")
+            {
+                guard let part = percentDecoded(Array(rawPath[segmentStart..<index])) else { return nil }
+                decoded += part + Array("%2F".utf8)
+                index += 3
+                segmentStart = index
+            } else {
+                index += 1
+            }
+        }
+        guard let rest = percentDecoded(Array(rawPath[segmentStart...])) else { return nil }
+        return decoded + rest
     }
 }
