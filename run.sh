@@ -24,6 +24,8 @@ usage: ./run.sh <verb>
   docker-stop    stop and remove the container
   sanitize       run the tests under AddressSanitizer, then ThreadSanitizer
   blackbox       build release and throw malformed and hostile clients at the binary (Python 3 only)
+  resilience     build release; replay a frozen PostgreSQL, slow-body floods and memory floods against it
+                 (needs TEST_DATABASE_URL and TEST_POSTMASTER_PID_FILE from Tests/postgres/test-cluster.sh)
   fuzz           fuzz the request parser with libFuzzer for FUZZ_SECONDS (default 60); fails on any crash
   observability  build release; check /metrics with promtool and prometheus-client, then a real Prometheus scrape
   bench          build as the image does; wrk against it and nginx in turns (BENCH_SECONDS 5, BENCH_ROUNDS 3)
@@ -171,6 +173,13 @@ case "$verb" in
     blackbox)
         swift build -c release "${SWIFT_BUILD_FLAGS[@]}"
         python3 Tests/blackbox/hostile_clients.py "$(swift build -c release --show-bin-path)/app"
+        ;;
+    resilience)
+        : "${TEST_DATABASE_URL:?start a cluster first: eval \"\$(Tests/postgres/test-cluster.sh start)\"}"
+        : "${TEST_POSTMASTER_PID_FILE:?start a cluster first: eval \"\$(Tests/postgres/test-cluster.sh start)\"}"
+        swift build -c release "${SWIFT_BUILD_FLAGS[@]}"
+        python3 Tests/blackbox/resilience.py "$(swift build -c release --show-bin-path)/app" "$TEST_DATABASE_URL" \
+            "$TEST_POSTMASTER_PID_FILE"
         ;;
     fuzz)
         fuzz

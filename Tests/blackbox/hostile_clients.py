@@ -165,7 +165,36 @@ MALFORMED = [
     ("target over 8 KiB", b"GET /" + b"a" * 9000 + b" HTTP/1.1\r\n" + H + b"\r\n", 414),
     ("101 header fields", b"GET / HTTP/1.1\r\n" + H + b"".join(b"X-%d: v\r\n" % i for i in range(100)) + b"\r\n", 431),
     ("Content-Length over 1 MiB", b"POST / HTTP/1.1\r\n" + H + b"Content-Length: 1048577\r\n\r\n", 413),
+    ("Host with a space and @", b"GET / HTTP/1.1\r\nHost: a b@c\r\n\r\n", 400),
+    ("chunk size followed by spaces only", b"POST / HTTP/1.1\r\n" + H + b"Transfer-Encoding: chunked\r\n\r\n3  \r\n", 400),
+    ("16 KiB of chunk extensions", b"POST / HTTP/1.1\r\n" + H + b"Transfer-Encoding: chunked\r\n\r\n"
+     + (b"1;" + b"e" * 4000 + b"\r\nx\r\n") * 5, 400),
 ]
+
+
+def valid_edge_cases(server):
+    """Requests the RFCs allow that used to be refused or misread."""
+    cases = [
+        (b"GET http://t?x=1 HTTP/1.1\r\n" + H + b"\r\n", 200, "absolute form with an empty path and a query"),
+        (b"GET /api%2Fnotes HTTP/1.1\r\n" + H + b"\r\n", 404, "an encoded slash is not a separator"),
+        (b"GET /health HTTP/1.1\r\nHost: [::1]:8000\r\n\r\n", 200, "an IPv6 Host with a port"),
+    ]
+    for payload, expected, name in cases:
+        with server.connect() as client:
+            client.sendall(payload)
+            response = read_response(client)
+            if response is None or response[0] != expected:
+                return "%s: answered %r, expected %d" % (name, response and response[0], expected)
+    # RFC 9110 section 15.2: no 1xx for an HTTP/1.0 client, even one that asks for 100-continue.
+    with server.connect() as client:
+        client.sendall(b"POST /api/notes HTTP/1.0\r\nExpect: 100-continue\r\nContent-Length: 13\r\n"
+                       b"Content-Type: application/json\r\n\r\n")
+        time.sleep(0.3)
+        client.sendall(b'{"text": "a"}')
+        response = read_response(client)
+        if response is None or response[0] != 201:
+            return "HTTP/1.0 with Expect: 100-continue got %r, expected 201 and no 100" % (response and response[0])
+    return None
 
 
 def chunked_over_limit(server):
@@ -312,19 +341,32 @@ def non_reading_client(server):
 
 
 def connection_limit(binary):
+    """At MAX_CONNECTIONS: 503 while every connection is new and busy; once they are old enough to judge, the
+    slowest request is closed to let a new client in, and the others are untouched."""
     server = Server(binary, {"MAX_CONNECTIONS": "20"})
     try:
         held = [server.connect() for _ in range(20)]
         for client in held:
-            client.sendall(b"GET /health HTTP/1.1\r\n" + H + b"\r\n")
-            read_response(client)
+            client.sendall(b"GET /health HTTP/1.1\r\n")
         with server.connect() as extra:
             response = read_response(extra)
             if response is None or response[0] != 503:
                 return "the 21st connection got %r, expected 503" % (response and response[0])
-        held[0].sendall(b"GET /health HTTP/1.1\r\n" + H + b"\r\n")
-        if (read_response(held[0]) or (0,))[0] != 200:
-            return "an existing connection was disturbed"
+        time.sleep(1.2)
+        with server.connect() as fresh:
+            fresh.sendall(b"GET /health HTTP/1.1\r\n" + H + b"\r\n")
+            response = read_response(fresh)
+            if response is None or response[0] != 200:
+                return "a new client was not let in once the held ones were old: %r" % (response and response[0])
+        answered = 0
+        for client in held:
+            try:
+                client.sendall(H + b"\r\n")
+                answered += (read_response(client) or (0,))[0] == 200
+            except OSError:
+                pass
+        if answered != 19:
+            return "%d of the 19 connections left were answered" % answered
         for client in held:
             client.close()
         time.sleep(0.2)
@@ -383,6 +425,7 @@ def main():
     for name, payload, status in MALFORMED:
         run("%s -> %d" % (name, status), lambda p=payload, s=status: request(server, p, s))
     run("chunked body over 1 MiB -> 413", lambda: chunked_over_limit(server))
+    run("valid edge cases: absolute form, %2F, IPv6 Host, 1.0 with Expect", lambda: valid_edge_cases(server))
     run("request hidden in a body is never answered", lambda: smuggled_request_never_answered(server))
     run("stalled header -> 408", lambda: header_timeout(server))
     run("stalled body -> 408", lambda: body_stall(server))
@@ -392,7 +435,7 @@ def main():
     run("clients that reset mid-response", lambda: reset_mid_response(server))
     run("slowloris: 200 dribbling connections", lambda: slowloris(server))
     run("client that never reads its responses", lambda: non_reading_client(server))
-    run("over MAX_CONNECTIONS -> 503, others untouched", lambda: connection_limit(binary))
+    run("over MAX_CONNECTIONS -> 503 while all are new, then the slowest makes room", lambda: connection_limit(binary))
     run("out of file descriptors: no spin, recovers", lambda: out_of_descriptors(binary))
 
     status = server.stop()

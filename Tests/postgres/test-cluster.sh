@@ -60,6 +60,7 @@ export TEST_DATABASE_URL_SCRAM='postgresql://scram_user:scram-pass-123@127.0.0.1
 export TEST_DATABASE_URL_MD5='postgresql://md5_user:md5-pass-123@127.0.0.1:$PORT/notes_md5'
 export TEST_DATABASE_URL_PASSWORD='postgresql://password_user:clear-pass-123@127.0.0.1:$PORT/notes_password'
 export TEST_DATABASE_URL_TRUST='postgresql://trust_user@127.0.0.1:$PORT/notes_trust'
+export TEST_POSTMASTER_PID_FILE='$DIR/data/postmaster.pid'
 URLS
         ;;
     stop)

@@ -5,6 +5,8 @@ struct InputBuffer {
 
     var readableCount: Int { storage.count - start }
     var isEmpty: Bool { readableCount == 0 }
+    /// What the buffer holds in memory: the unread bytes and any consumed ones not yet compacted away.
+    var heldBytes: Int { storage.count }
 
     mutating func append(_ bytes: UnsafeRawBufferPointer) {
         if start > 0 && start >= storage.count / 2 {

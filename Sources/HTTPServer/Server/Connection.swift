@@ -71,7 +71,7 @@ final class Connection {
     private var pendingOutput: Int { output.count - outputSent }
 
     /// Bytes this connection holds for its client, counted against the server's budget.
-    private var holding: Int { input.readableCount + parser.bufferedBodyBytes + handlerBodyBytes + pendingOutput }
+    private var holding: Int { input.heldBytes + parser.bufferedBodyBytes + handlerBodyBytes + output.count }
 
     /// Too many responses wait for the client: its own limit, or its allowance once the server's budget is spent.
     private var outputIsFull: Bool {
@@ -146,7 +146,9 @@ final class Connection {
     private func readAvailable() {
         guard acceptsInput else { return }
         var room = context.budget.room(holding: holding)
-        if room == 0, loop.mayOverdraw(self) { room = loop.readBuffer.count }
+        // Only a body can need more than the allowance to be answered; a client sending many small requests
+        // can always be answered from its allowance.
+        if room == 0, parser.isReadingBody, pendingOutput == 0, loop.mayOverdraw(self) { room = loop.readBuffer.count }
         if room == 0, case .open = phase {
             waitingForMemory = true
             updateInterest()
@@ -348,6 +350,7 @@ final class Connection {
             } else if sent < 0 && errno == EINTR {
                 continue
             } else if sent < 0 && errno == EAGAIN {
+                dropSentOutput()
                 updateInterest()
                 return
             } else {
@@ -364,6 +367,14 @@ final class Connection {
         } else {
             updateInterest()
         }
+    }
+
+    /// The kernel has taken `outputSent` bytes while the rest waits: they go now rather than stay in memory
+    /// until the client has read everything (a client that never reads would keep them forever).
+    private func dropSentOutput() {
+        guard outputSent >= 16 * 1024 else { return }
+        output.removeFirst(outputSent)
+        outputSent = 0
     }
 
     /// Everything is written: send FIN at once, then close, lingering only if the client may still be sending.
