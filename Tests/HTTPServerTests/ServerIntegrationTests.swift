@@ -539,6 +539,30 @@ private final class Gate: Sendable {
         }
     }
 
+    /// The allowance past the budget is for one body per loop: clients pipelining many small requests used to
+    /// take turns at it and read far beyond the budget.
+    @Test func pipelinedRequestsStayWithinTheServersBudget() async throws {
+        let statistics = ServerStatistics()
+        let limit = 1024 * 1024
+        try await withServer(
+            testRouter(), configure: { $0.maxBufferedBytes = limit }, statistics: statistics
+        ) { _, port in
+            var clients: [TestClient] = []
+            let burst = Array(String(repeating: "GET /health HTTP/1.1\r\nHost: t\r\n\r\n", count: 8000).utf8)
+            for _ in 0..<16 {
+                let client = try TestClient(port: port)
+                client.shrinkReceiveBuffer()
+                try client.sendWithoutBlocking(burst)
+                clients.append(client)
+            }
+            for _ in 0..<10 {
+                try await Task.sleep(for: .milliseconds(50))
+                for client in clients { try client.sendWithoutBlocking([]) }
+            }
+            #expect(statistics.bytesBuffered <= limit + 16 * 100 * 1024)
+        }
+    }
+
     /// Answered in its turns, a long pipeline still gets every response, in order.
     @Test func answersALongPipelineInOrderAcrossTurns() async throws {
         try await withServer(testRouter(), configure: { $0.eventLoopCount = 1 }) { _, port in
