@@ -126,7 +126,7 @@ final class Connection {
     }
 
     /// The loop calls this when the connection stopped for its turn or for memory and may go on.
-    func resume() {
+    func continueAfterPause() {
         defer { settleBudget() }
         waitingForMemory = false
         guard case .open = phase else { return }

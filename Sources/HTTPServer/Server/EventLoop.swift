@@ -146,12 +146,12 @@ final class EventLoop: @unchecked Sendable {
         if !turnsToResume.isEmpty {
             let resuming = turnsToResume
             turnsToResume = []
-            for connection in resuming { connection.resume() }
+            for connection in resuming { connection.continueAfterPause() }
         }
         if !waitingForMemory.isEmpty && context.budget.hasRoom {
             let resuming = waitingForMemory
             waitingForMemory = []
-            for connection in resuming { connection.resume() }
+            for connection in resuming { connection.continueAfterPause() }
         }
     }
 
