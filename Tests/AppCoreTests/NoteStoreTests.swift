@@ -36,7 +36,10 @@ enum Backend: String, CaseIterable, CustomTestStringConvertible, Sendable {
             return SQLiteDatabase(path: Self.temporaryFile())
         case .postgres:
             let url = try #require(Self.postgresURL, "TEST_DATABASE_URL is not set")
-            guard case .postgres(let postgres) = try AppConfig.load(from: ["DATABASE_URL": url]).database else {
+            // Under the sanitizers, a SCRAM handshake (4096 rounds of HMAC-SHA-256) for each of several
+            // connections opened at once can take longer than the default 5 s to connect.
+            let patient = url + (url.contains("?") ? "&" : "?") + "connect_timeout=60"
+            guard case .postgres(let postgres) = try AppConfig.load(from: ["DATABASE_URL": patient]).database else {
                 throw CocoaError(.featureUnsupported)
             }
             return PostgresDatabase(url: postgres)
@@ -49,8 +52,10 @@ enum Backend: String, CaseIterable, CustomTestStringConvertible, Sendable {
 }
 
 @Suite(.serialized) struct NoteStoreTests {
+    /// A generous deadline: these tests are about what is stored, and under the sanitizers a pool of four
+    /// connections serving a hundred writers takes longer than the default 5 s. Deadlines have their own tests.
     private func repository(_ backend: Backend) async throws -> NoteRepository {
-        let repository = NoteRepository(database: try backend.makeDatabase())
+        let repository = NoteRepository(database: try backend.makeDatabase(), timeout: .seconds(60))
         try await repository.prepareSchema()
         return repository
     }
