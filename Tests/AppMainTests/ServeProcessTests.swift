@@ -63,3 +63,24 @@ import Testing
         _ = server.stop()
     }
 }
+
+@Suite struct DiagnosticRoutesProcessTests {
+    @Test func whoamiShowsTheHostnameAndTheClientAddressOverTCP() throws {
+        let server = try RunningServer(environment: ["APP_VERSION": "3.1.4"])
+        let whoami = try server.get("/whoami")
+        #expect(whoami.status == 200)
+        #expect(whoami.body.contains("\"hostname\": \"\(ProcessInfo.processInfo.hostName)\""))
+        #expect(whoami.body.contains("\"version\": \"3.1.4\""))
+        #expect(whoami.body.contains("\"remote_address\": \"127.0.0.1\""))
+        _ = server.stop()
+    }
+
+    @Test func statusAnswersWithTheCodeOverTCP() throws {
+        let server = try RunningServer()
+        #expect(try server.get("/status/503").status == 503)
+        let noContent = try server.get("/status/204")
+        #expect(noContent.status == 204)
+        #expect(noContent.body.isEmpty)
+        _ = server.stop()
+    }
+}

@@ -1,6 +1,6 @@
 import HTTPServer
 
-/// The app's HTTP surface: `/`, `/health`, `/version`, `/delay/{ms}`, and each of `/metrics`, `/api/notes`
+/// The app's HTTP surface: `/`, `/health`, `/version`, `/delay/{ms}`, `/whoami`, `/status/{code}`, and each of `/metrics`, `/api/notes`
 /// and `/admin/health` when the part behind it is given.
 public enum AppRoutes {
     public static let appName = "swift-devops-sample"
@@ -24,6 +24,7 @@ public enum AppRoutes {
         let version = Response.json(.ok, versionBody(config))
         router.get("/version") { _ in version }
         router.add("GET", "/delay/{ms}", .async(delay))
+        DiagnosticRoutes(version: config.version).register(on: &router)
         if let metrics {
             router.get("/metrics") { _ in metrics.response() }
         }

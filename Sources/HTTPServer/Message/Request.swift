@@ -16,6 +16,8 @@ public struct Request: Sendable {
     /// Set by the server before the handler runs: the client's `X-Request-ID` when it is valid, otherwise a new
     /// one. Echoed in the response; put it in every log line about this request.
     public var id = ""
+    /// The client's IP address as the server saw it (a proxy's, behind one). Set by the server.
+    public var remoteAddress = "-"
 
     public init(
         method: String, target: String, path: String, query: String? = nil, version: HTTPVersion = .http11,

@@ -50,7 +50,15 @@ final class Connection {
     private var bodyBytes = 0
     private let acceptedAt = MonotonicClock.now()
     private var answeredRequests = 0
+    /// Looked up once, when first needed.
     private var remote: String?
+
+    private var remoteAddress: String {
+        if let remote { return remote }
+        let name = Socket.peerName(fd)
+        remote = name
+        return name
+    }
 
     init(fd: Int32, serial: UInt64, loop: EventLoop) {
         self.fd = fd
@@ -241,6 +249,7 @@ final class Connection {
     private func dispatch(_ request: Request, started: UInt64) {
         var request = request
         request.id = loop.requestIDs.id(for: request.headers)
+        request.remoteAddress = remoteAddress
         let statistics = context.statistics
         statistics.requestStarted()
         switch context.router.match(method: request.method, path: request.path) {
@@ -328,12 +337,11 @@ final class Connection {
         requestID: String, method: String, path: String, route: String?, response: Response, started: UInt64
     ) {
         guard let observer = context.observer else { return }
-        if remote == nil { remote = Socket.peerName(fd) }
         let elapsed = MonotonicClock.now() &- started
         observer(
             RequestRecord(
                 requestID: requestID, method: method, path: path, route: route, status: response.status.code,
-                bodyBytes: response.body.count, duration: .nanoseconds(Int64(elapsed)), remote: remote ?? "-"))
+                bodyBytes: response.body.count, duration: .nanoseconds(Int64(elapsed)), remote: remoteAddress))
     }
 
     // MARK: Writing and closing
