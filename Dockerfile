@@ -1,7 +1,9 @@
 # Two stages: the Swift toolchain builds one static executable; the runtime image holds only that file.
 
 # ---- build ----
-FROM swift:6.3-bookworm AS build
+# The same Swift release as the workflow's test job (./run.sh lint checks they agree): with warnings as errors,
+# a point release that floated in here alone could break only the image build.
+FROM swift:6.3.1-bookworm AS build
 WORKDIR /src
 
 # The one system library the app links (statically: libsqlite3.a). Versions come from the bookworm release

