@@ -164,6 +164,18 @@ enum Backend: String, CaseIterable, CustomTestStringConvertible, Sendable {
             String(decoding: response.body, as: UTF8.self).contains("\"database\": {\"status\": \"down\", \"error\":"))
     }
 
+    /// A bind-mounted /data owned by the host user used to fail with a bare "unable to open database file".
+    @Test func anUnwritableFolderNamesTheUserAndTheFix() async {
+        let database = SQLiteDatabase(path: "/proc/notes.db")
+        do {
+            _ = try await database.query("SELECT 1", [], deadline: .now + .seconds(5))
+            Issue.record("opened a database in /proc")
+        } catch {
+            #expect(error.message.contains("writable by uid \(getuid())"))
+            #expect(error.message.contains("named volume"))
+        }
+    }
+
     @Test func unopenableSQLiteFileIsReportedDown() async throws {
         let monitor = DatabaseMonitor(
             repository: NoteRepository(database: SQLiteDatabase(path: "/nonexistent-dir/x/notes.db")),

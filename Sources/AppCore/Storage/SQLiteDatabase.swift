@@ -1,5 +1,6 @@
 import CSQLite
 import Dispatch
+import Glibc
 
 /// The system's SQLite, opened on first use. Every call runs on one serial queue, so the single handle is
 /// never used by two threads at once (and `:memory:` keeps one database for the life of the process).
@@ -46,6 +47,12 @@ public final class SQLiteDatabase: SQLDatabase, @unchecked Sendable {
         _ = try await query(sql, [], deadline: deadline)
     }
 
+    /// The usual cause in a container: a host folder bind-mounted over /data keeps its host owner.
+    static var cantOpenHint: String {
+        " (the folder must exist and be writable by uid \(getuid()); a bind-mounted host folder keeps its host"
+            + " owner: chown it to that uid, or use a named volume)"
+    }
+
     private func open() throws(StoreError) -> OpaquePointer {
         if let handle { return handle }
         var opened: OpaquePointer?
@@ -54,7 +61,9 @@ public final class SQLiteDatabase: SQLDatabase, @unchecked Sendable {
         guard status == SQLITE_OK, let opened else {
             let message = opened.map { String(cString: sqlite3_errmsg($0)) } ?? "out of memory"
             sqlite3_close_v2(opened)
-            throw StoreError(.unavailable, cause: "cannot open", "cannot open SQLite database \(path): \(message)")
+            throw StoreError(
+                .unavailable, cause: "cannot open",
+                "cannot open SQLite database \(path): \(message)\(status == SQLITE_CANTOPEN ? Self.cantOpenHint : "")")
         }
         // WAL lets readers and the writer proceed together; FULL sync makes an acknowledged write durable;
         // the busy timeout waits out another process's write lock instead of failing.

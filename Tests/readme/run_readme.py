@@ -1,0 +1,102 @@
+#!/usr/bin/env python3
+"""Runs the README's shell blocks as a student pastes them: the quick start, then the course's Parts A to D.
+
+    python3 Tests/readme/run_readme.py [README.md]
+
+Each section's blocks run in order in one bash session (`set -eo pipefail`), so a command that fails fails
+the run, with the line and its section. Two kinds of line are treated specially, and only these:
+- `./run.sh start` serves until Ctrl-C: it runs in the background until its section ends (then gets SIGINT,
+  as Ctrl-C would), and the next line waits until http://localhost:8000/health answers.
+- a line whose comment says `needs a registry` is shown and skipped: there is no registry here.
+Python standard library only.
+"""
+
+import re
+import subprocess
+import sys
+
+SECTIONS = ["Two commands", "Part A", "Part B", "Part C", "Part D"]
+
+START_SERVER = """./run.sh start >/tmp/readme-start.log 2>&1 &
+readme_server=$!
+trap 'kill -INT $readme_server 2>/dev/null; wait $readme_server 2>/dev/null' EXIT
+for _ in $(seq 1 600); do
+    curl -fs localhost:8000/health >/dev/null && break
+    kill -0 $readme_server 2>/dev/null || break
+    sleep 0.5
+done
+curl -fs localhost:8000/health >/dev/null || { cat /tmp/readme-start.log; exit 1; }"""
+
+
+def blocks_by_section(text):
+    """(section heading, [block text]) for every ```sh block, in order."""
+    sections = []
+    heading = ""
+    in_block = False
+    lines = []
+    for line in text.splitlines():
+        if not in_block and line.startswith("#"):
+            heading = line.lstrip("#").strip()
+        elif line.strip() == "```sh":
+            in_block, lines = True, []
+        elif in_block and line.strip() == "```":
+            in_block = False
+            if not sections or sections[-1][0] != heading:
+                sections.append((heading, []))
+            sections[-1][1].append("\n".join(lines))
+        elif in_block:
+            lines.append(line)
+    return sections
+
+
+def commands(block):
+    """The block's commands, continuation lines joined."""
+    joined = []
+    for line in block.splitlines():
+        if joined and joined[-1].endswith("\\"):
+            joined[-1] = joined[-1] + "\n" + line
+        else:
+            joined.append(line)
+    return joined
+
+
+def script_for(blocks):
+    out = ["set -eo pipefail"]
+    for block in blocks:
+        for command in commands(block):
+            stripped = command.strip()
+            if not stripped or stripped.startswith("#"):
+                continue
+            out.append("printf '%s\\n' " + shell_quote("$ " + stripped))
+            if re.search(r"#.*needs a registry", stripped):
+                out.append("echo '  (skipped here: needs a registry)'")
+            elif stripped.split("#")[0].strip() == "./run.sh start":
+                out.append(START_SERVER)
+            else:
+                out.append(command)
+    return "\n".join(out) + "\n"
+
+
+def shell_quote(text):
+    return "'" + text.replace("'", "'\\''") + "'"
+
+
+def main():
+    path = sys.argv[1] if len(sys.argv) > 1 else "README.md"
+    with open(path) as handle:
+        sections = blocks_by_section(handle.read())
+    chosen = [(heading, blocks) for heading, blocks in sections if any(heading.startswith(s) for s in SECTIONS)]
+    missing = [s for s in SECTIONS if not any(heading.startswith(s) for heading, _ in chosen)]
+    if missing:
+        sys.exit("FAIL the README has no shell blocks under: %s" % ", ".join(missing))
+    for heading, blocks in chosen:
+        print("==== README: %s (%d block(s))" % (heading, len(blocks)), flush=True)
+        result = subprocess.run(["bash", "-c", script_for(blocks)])
+        if result.returncode != 0:
+            sys.exit("FAIL README section '%s': a command exited %d (the last one shown above)"
+                     % (heading, result.returncode))
+    print("README: every block ran")
+
+
+if __name__ == "__main__":
+    main()
