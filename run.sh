@@ -69,6 +69,11 @@ lint() {
         echo "Dockerfile builds with swift:$dockerfile_swift, the workflow tests with swift:$workflow_swift" >&2
         failed=1
     fi
+    echo "== every action in the workflows is pinned to a commit, its release in a comment"
+    if grep -nE '^\s*(- )?uses: ' .github/workflows/*.yml | grep -vE '@[0-9a-f]{40} # v[0-9]'; then
+        echo "pin these to a full commit SHA with '# vX.Y.Z' after it" >&2
+        failed=1
+    fi
     if [ -d .github/workflows ]; then
         if have actionlint; then
             echo "== actionlint"
