@@ -386,11 +386,13 @@ final class Connection {
     }
 
     /// Everything is written: send FIN at once, then close, lingering only if the client may still be sending.
+    /// When nothing more is coming, `close` sends the FIN itself, after the connection is counted out: a client
+    /// that sees the end of its response and asks for /metrics at once never finds itself still counted.
     private func finishClosing() {
-        shutdown(fd, Int32(SHUT_WR))
         if peerClosedWrite || (input.isEmpty && parser.isIdle && !hasUnreadBytes()) {
             close()
         } else {
+            shutdown(fd, Int32(SHUT_WR))
             phase = .lingering(until: MonotonicClock.now() + Self.lingerTime)
             input = InputBuffer()
             updateInterest()
