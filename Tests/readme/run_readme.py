@@ -95,7 +95,7 @@ def main():
     for heading, blocks in chosen:
         if ONLY and not any(heading.startswith(s) for s in ONLY):
             continue
-        print("==== README: %s (%d block(s))" % (heading, len(blocks)), flush=True)
+        print("\n==== README: %s (%d block(s))" % (heading, len(blocks)), flush=True)
         result = subprocess.run(["bash", "-c", script_for(blocks)])
         if result.returncode != 0:
             sys.exit("FAIL README section '%s': a command exited %d (the last one shown above)"
