@@ -43,6 +43,7 @@ final class EventLoop: @unchecked Sendable {
     /// The one connection of this loop allowed past the buffer budget until its request is complete: without
     /// it, two large bodies that each got half the budget would wait for each other until both timed out.
     private var overdraft: Connection?
+    private static let resumedPerTurn = 16
     /// How often connections waiting for memory look again while the server has none to spare.
     private static let memoryPoll: UInt64 = 10_000_000
     private static let batch = 64
@@ -149,8 +150,10 @@ final class EventLoop: @unchecked Sendable {
             for connection in resuming { connection.continueAfterPause() }
         }
         if !waitingForMemory.isEmpty && context.budget.hasRoom {
-            let resuming = waitingForMemory
-            waitingForMemory = []
+            // A few at a time, first come first served: waking hundreds for a little room would cost each of
+            // them two epoll_ctl calls to learn that it must wait again.
+            let resuming = waitingForMemory.prefix(Self.resumedPerTurn)
+            waitingForMemory.removeFirst(resuming.count)
             for connection in resuming { connection.continueAfterPause() }
         }
     }
