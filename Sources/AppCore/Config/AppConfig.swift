@@ -72,7 +72,8 @@ public struct AppConfig: Sendable, Equatable {
                 "LOG_FORMAT", default: LogFormat.defaultFor(environment: appEnvironment), accepted: logFormatAccepted
             ) { LogFormat(name: $0) },
             database: try reader.databaseURL(),
-            databaseTimeout: try reader.seconds("DATABASE_TIMEOUT_SECONDS", 5, in: 0.1...300),
+            databaseTimeout: try reader.seconds(
+                "DATABASE_TIMEOUT_SECONDS", defaultDatabaseTimeout.inSeconds, in: 0.1...300),
             secretKey: try reader.secret("SECRET_KEY", minimumLength: 16),
             gitSHA: reader.freeText("GIT_SHA"),
             version: reader.freeText("APP_VERSION") ?? defaultVersion,

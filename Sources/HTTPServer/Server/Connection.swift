@@ -78,8 +78,11 @@ final class Connection {
 
     private var pendingOutput: Int { output.count - outputSent }
 
-    /// Bytes this connection holds for its client, counted against the server's budget.
-    private var holding: Int { input.heldBytes + parser.bufferedBodyBytes + handlerBodyBytes + output.count }
+    /// Bytes this connection holds for its client, counted against the server's budget; none once closed.
+    private var holding: Int {
+        if case .closed = phase { return 0 }
+        return input.heldBytes + parser.bufferedBodyBytes + handlerBodyBytes + output.count
+    }
 
     /// Too many responses wait for the client: its own limit, or its allowance once the server's budget is spent.
     private var outputIsFull: Bool {
@@ -417,11 +420,6 @@ final class Connection {
     func close() {
         if case .closed = phase { return }
         phase = .closed
-        input = InputBuffer()
-        output = []
-        outputSent = 0
-        handlerBodyBytes = 0
-        parser = RequestParser(limits: parser.limits)
         settleBudget()
         loop.endOverdraft(self)
         loop.forget(self)

@@ -132,8 +132,6 @@ public struct Deadline: Sendable, Comparable {
 
     public static func < (lhs: Deadline, rhs: Deadline) -> Bool { lhs.instant < rhs.instant }
 
-    var hasPassed: Bool { ContinuousClock.now >= instant }
-
     /// Rounded up, so a wait never ends just short of the deadline; 0 once it has passed.
     var remainingMilliseconds: Int {
         let now = ContinuousClock.now
