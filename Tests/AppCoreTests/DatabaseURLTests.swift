@@ -36,6 +36,29 @@ import Testing
         #expect(postgres.database == "notes")
         #expect(postgres.connectTimeoutSeconds == 3)
         #expect(postgres.poolSize == 8)
+        #expect(postgres.applicationName == "swift-devops-sample")
+        #expect(postgres.authentication == .any)
+    }
+
+    /// `application_name` used to be accepted and dropped; `require_auth` was unknown.
+    @Test func keepsApplicationNameAndRequireAuth() throws {
+        let url = try parse("postgresql://u:p@db/app?application_name=course%20app&require_auth=scram-sha-256")
+        guard case .postgres(let postgres) = url else {
+            Issue.record("expected postgres")
+            return
+        }
+        #expect(postgres.applicationName == "course app")
+        #expect(postgres.authentication.allowed == [.scramSHA256])
+    }
+
+    @Test(arguments: [
+        "application_name=\(String(repeating: "a", count: 64))", "application_name=caf%C3%A9",
+        "require_auth=kerberos", "require_auth=md5,!password",
+    ])
+    func refusesWhatPostgreSQLWouldMangleOrLibpqRefuse(_ option: String) {
+        let message = failure("postgresql://u:secretpw@db/app?\(option)")
+        #expect(message?.contains("DATABASE_URL") == true)
+        #expect(message?.contains("secretpw") == false)
     }
 
     @Test func postgresDefaultsFollowLibpq() throws {

@@ -37,6 +37,30 @@ import Testing
         #expect(rows.first?[0]?.hasPrefix("ok via ") == true)
     }
 
+    /// Operators find the app's sessions in `pg_stat_activity` by this name.
+    @Test(.enabled(if: hasCluster, skipped), arguments: methods.prefix(1))
+    func sendsItsApplicationName(_ method: String, _ url: String) async throws {
+        var configuration = try Self.configuration(url)
+        configuration.applicationName = "course-app-test"
+        let rows = try await PostgresPool(configuration: configuration, size: 1)
+            .query("SELECT application_name FROM pg_stat_activity WHERE pid = pg_backend_pid()")
+        #expect(rows == [["course-app-test"]])
+    }
+
+    /// With `require_auth=scram-sha-256`, a server that asks for anything weaker is refused, never answered.
+    @Test(.enabled(if: hasCluster, skipped), arguments: methods.filter { $0.0 != "SCRAM" })
+    func requireAuthRefusesAWeakerMethod(_ method: String, _ url: String) async throws {
+        var configuration = try Self.configuration(url)
+        configuration.authentication = AuthenticationPolicy(allowing: [.scramSHA256])
+        do {
+            _ = try await PostgresPool(configuration: configuration, size: 1).query("SELECT 1")
+            Issue.record("\(method) was accepted under require_auth=scram-sha-256")
+        } catch {
+            #expect(error.kind == .authentication)
+            #expect(error.description.contains("require_auth allows only scram-sha-256"))
+        }
+    }
+
     @Test(.enabled(if: hasCluster, skipped), arguments: methods.filter { $0.0 != "TRUST" })
     func wrongPasswordIsAClearAuthenticationError(_ method: String, _ url: String) async throws {
         let pool = PostgresPool(configuration: try Self.configuration(url, password: "not-the-password"), size: 1)

@@ -120,7 +120,7 @@ private func bytes(_ text: String) -> [UInt8] { Array(text.utf8) }
     /// inner=$(printf secretalice | md5sum); then md5sum of that hex followed by the four salt bytes.
     @Test func md5PasswordResponse() {
         #expect(
-            PostgresConnection.md5Response(user: "alice", password: "secret", salt: [1, 2, 3, 4])
+            StartupStateMachine.md5Response("alice", "secret", [1, 2, 3, 4])
                 == "md598a0412b9c31436fc53776e863350083")
     }
 }

@@ -1,4 +1,5 @@
 import HTTPServer
+import PostgresClient
 
 /// `postgresql://user:password@host:port/dbname?option=value`, with user, password and database percent-decoded.
 public struct PostgresURL: Sendable, Equatable {
@@ -9,6 +10,10 @@ public struct PostgresURL: Sendable, Equatable {
     public var database: String
     public var connectTimeoutSeconds: Int
     public var poolSize: Int
+    /// Sent at startup, so the app's sessions are visible as such in `pg_stat_activity`.
+    public var applicationName = "swift-devops-sample"
+    /// `require_auth`: the authentication methods the server may ask for; any when absent.
+    public var authentication = AuthenticationPolicy.any
 
     struct Invalid: Error {
         let reason: String
@@ -66,11 +71,25 @@ public struct PostgresURL: Sendable, Equatable {
             case "pool_size":
                 poolSize = try Self.integer(value, in: 1...64, name)
             case "application_name":
-                continue
+                applicationName = try Self.applicationName(value)
+            case "require_auth":
+                guard let policy = AuthenticationPolicy(requireAuth: value) else {
+                    throw Invalid(reason: "require_auth must be \(AuthenticationPolicy.accepted)")
+                }
+                authentication = policy
             default:
                 throw Invalid(reason: "unknown option \(name)")
             }
         }
+    }
+
+    /// PostgreSQL keeps 63 bytes and turns anything but printable ASCII into `?`: refuse what it would mangle.
+    private static func applicationName(_ value: String) throws(Invalid) -> String {
+        let name = try decode(Substring(value), "application_name")
+        guard name.utf8.count <= 63, name.utf8.allSatisfy({ (0x20...0x7E).contains($0) }) else {
+            throw Invalid(reason: "application_name must be at most 63 printable ASCII characters")
+        }
+        return name
     }
 
     private static func integer(_ value: String, in range: ClosedRange<Int>, _ name: String) throws(Invalid) -> Int {

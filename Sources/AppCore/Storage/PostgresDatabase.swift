@@ -17,7 +17,8 @@ public struct PostgresDatabase: SQLDatabase {
     public init(url: PostgresURL) {
         let configuration = PostgresConfiguration(
             host: url.host, port: url.port, user: url.user, password: url.password, database: url.database,
-            connectTimeout: .seconds(url.connectTimeoutSeconds))
+            connectTimeout: .seconds(url.connectTimeoutSeconds), applicationName: url.applicationName,
+            authentication: url.authentication)
         pool = PostgresPool(configuration: configuration, size: url.poolSize)
         monitorPool = PostgresPool(configuration: configuration, size: 1)
     }

@@ -7,12 +7,14 @@ public struct PostgresConfiguration: Sendable, Equatable {
     public var database: String
     public var connectTimeout: Duration
     public var queryTimeout: Duration
+    /// Shown in `pg_stat_activity`, so operators can tell whose connections they see.
     public var applicationName: String
+    public var authentication: AuthenticationPolicy
 
     public init(
         host: String, port: Int = 5432, user: String, password: String?, database: String,
         connectTimeout: Duration = .seconds(5), queryTimeout: Duration = .seconds(5),
-        applicationName: String = "swift-devops-sample"
+        applicationName: String = "swift-devops-sample", authentication: AuthenticationPolicy = .any
     ) {
         self.host = host
         self.port = port
@@ -22,5 +24,6 @@ public struct PostgresConfiguration: Sendable, Equatable {
         self.connectTimeout = connectTimeout
         self.queryTimeout = queryTimeout
         self.applicationName = applicationName
+        self.authentication = authentication
     }
 }

@@ -13,7 +13,7 @@ public struct SCRAMClient: Sendable {
     private let clientFirstBare: String
     private var expectedServerSignature: [UInt8] = []
 
-    ///  is empty for PostgreSQL, which takes the user from the startup message.
+    /// `user` is empty for PostgreSQL, which takes the user from the startup message.
     public init(password: String, nonce: String, user: String = "") {
         self.password = Array(password.utf8)
         clientNonce = nonce

@@ -8,6 +8,17 @@ struct BackendMessage {
     static let noticeResponse = UInt8(ascii: "N")
     static let readyForQuery = UInt8(ascii: "Z")
     static let dataRow = UInt8(ascii: "D")
+    static let parameterStatus = UInt8(ascii: "S")
+    static let backendKeyData = UInt8(ascii: "K")
+    static let negotiateProtocolVersion = UInt8(ascii: "v")
+    static let parseComplete = UInt8(ascii: "1")
+    static let bindComplete = UInt8(ascii: "2")
+    static let commandComplete = UInt8(ascii: "C")
+    static let emptyQueryResponse = UInt8(ascii: "I")
+    static let noData = UInt8(ascii: "n")
+    static let rowDescription = UInt8(ascii: "T")
+    static let portalSuspended = UInt8(ascii: "s")
+    static let notificationResponse = UInt8(ascii: "A")
 
     /// The fields of an ErrorResponse as a typed error: SQLSTATE (`C`) and message (`M`).
     func serverError() -> PostgresError {
@@ -41,42 +52,4 @@ struct BackendMessage {
     }
 
     static let malformed = PostgresError(.protocolViolation, "malformed message from the server")
-}
-
-/// Reads big-endian integers and C strings from a payload, returning nil past its end.
-struct PayloadReader {
-    private let bytes: [UInt8]
-    private var position = 0
-
-    init(_ bytes: [UInt8]) { self.bytes = bytes }
-
-    var remaining: [UInt8] { Array(bytes[position...]) }
-
-    mutating func byte() -> UInt8? {
-        guard position < bytes.count else { return nil }
-        defer { position += 1 }
-        return bytes[position]
-    }
-
-    mutating func int32() -> Int32? {
-        guard let raw = self.bytes(4) else { return nil }
-        return Int32(bitPattern: raw.reduce(0) { $0 << 8 | UInt32($1) })
-    }
-
-    mutating func int16() -> Int16? {
-        guard let raw = self.bytes(2) else { return nil }
-        return Int16(bitPattern: raw.reduce(0) { $0 << 8 | UInt16($1) })
-    }
-
-    mutating func bytes(_ count: Int) -> [UInt8]? {
-        guard count >= 0, bytes.count - position >= count else { return nil }
-        defer { position += count }
-        return Array(bytes[position..<position + count])
-    }
-
-    mutating func cString() -> String? {
-        guard let end = bytes[position...].firstIndex(of: 0) else { return nil }
-        defer { position = end + 1 }
-        return String(decoding: bytes[position..<end], as: UTF8.self)
-    }
 }
