@@ -3,16 +3,14 @@ import Glibc
 /// What every event loop of one server shares: read-only settings and the statistics.
 final class ServerContext: Sendable {
     let configuration: ServerConfiguration
-    let router: Router
-    let observer: RequestObserver?
+    let dispatcher: RequestDispatcher
     let statistics: ServerStatistics
     let handlerExecutor = HandlerExecutor()
     let budget: BufferBudget
 
     init(configuration: ServerConfiguration, router: Router, observer: RequestObserver?, statistics: ServerStatistics) {
         self.configuration = configuration
-        self.router = router
-        self.observer = observer
+        dispatcher = RequestDispatcher(router: router, statistics: statistics, observer: observer)
         self.statistics = statistics
         budget = BufferBudget(limit: configuration.maxBufferedBytes, statistics: statistics)
     }

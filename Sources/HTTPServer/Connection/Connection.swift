@@ -1,0 +1,282 @@
+import CSystem
+import Glibc
+
+/// One client connection: the socket, and the loop's shared resources, around a `ConnectionStateMachine`.
+/// It reads and writes, and does what the machine decides. Lives on its event loop's thread and is only ever
+/// touched there.
+final class Connection {
+    let fd: Int32
+    let serial: UInt64
+    /// Unchecked: a loop outlives its connections (it closes them all before it stops), and this reference
+    /// is followed several times per request.
+    private unowned(unsafe) let loop: EventLoop
+    /// Unchecked for the same reason: the server's context outlives every loop and connection.
+    private unowned(unsafe) let context: ServerContext
+    private var machine: ConnectionStateMachine
+    /// What this connection has counted against the server's buffer budget.
+    private var charged = 0
+    private var watchedEvents = CSYSTEM_EVENT_READ
+    /// Looked up once, when first needed.
+    private var remote: String?
+
+    private var remoteAddress: String {
+        if let remote { return remote }
+        let name = Socket.peerName(fd)
+        remote = name
+        return name
+    }
+
+    init(fd: Int32, serial: UInt64, loop: EventLoop) {
+        self.fd = fd
+        self.serial = serial
+        self.loop = loop
+        context = loop.context
+        let configuration = loop.context.configuration
+        machine = ConnectionStateMachine(
+            limits: configuration.limits, timeouts: configuration.timeouts,
+            maxPendingOutputBytes: configuration.maxPendingOutputBytes, now: MonotonicClock.now())
+    }
+
+    /// Whether closing now would cut off a request or a response (including one the kernel holds unread).
+    var isBusy: Bool { machine.isBusy(unreadBytes: hasUnreadBytes) }
+
+    func evictionCost(now: UInt64) -> (tier: Int, score: Double)? { machine.evictionCost(now: now) }
+
+    private var isOpen: Bool { machine.state == .open }
+
+    // MARK: Events
+
+    func handle(events: UInt32) {
+        defer { settleBudget() }
+        if events & (CSYSTEM_EVENT_ERROR | CSYSTEM_EVENT_HANGUP) != 0 {
+            // The peer is gone in both directions: nothing more can be delivered.
+            close()
+            return
+        }
+        if machine.waitingForMemory && events & CSYSTEM_EVENT_PEER_CLOSED != 0 {
+            // The rest of its request would have to be read into memory the server does not have, and the
+            // client can no longer be slowed down: it goes now rather than hold its bytes until a timeout.
+            close()
+            return
+        }
+        if events & CSYSTEM_EVENT_WRITE != 0 {
+            flush()
+        }
+        if events & CSYSTEM_EVENT_READ != 0 {
+            readAvailable()
+        } else if isOpen {
+            // Writes drained below the back-pressure bound: answer what is already buffered.
+            processInput()
+        }
+    }
+
+    /// The loop calls this when the connection stopped for its turn or for memory and may go on.
+    func continueAfterPause() {
+        defer { settleBudget() }
+        machine.memoryAvailable()
+        guard isOpen else { return }
+        processInput()
+        updateInterest()
+    }
+
+    /// Counts the change in what this connection holds against the server's budget.
+    private func settleBudget() {
+        let now = machine.holding
+        if now != charged {
+            context.budget.change(by: now - charged)
+            charged = now
+        }
+    }
+
+    private func readAvailable() {
+        guard machine.acceptsInput(budgetHasRoom: context.budget.hasRoom) else { return }
+        var room = context.budget.room(holding: machine.holding)
+        if room == 0, machine.mayOverdraw, loop.mayOverdraw(self) { room = loop.readBuffer.count }
+        if room == 0, isOpen {
+            machine.pauseForMemory()
+            updateInterest()
+            loop.waitForMemory(self)
+            return
+        }
+        let buffer = loop.readBuffer
+        let count = recv(fd, buffer.baseAddress, min(buffer.count, max(room, 1)), 0)
+        if count > 0 {
+            machine.received(UnsafeRawBufferPointer(rebasing: buffer[..<count]), now: MonotonicClock.now())
+            if case .lingering = machine.state { return }
+            processInput()
+        } else if count == 0 {
+            if machine.peerClosed() {
+                close()
+                return
+            }
+            processInput()
+        } else if errno != EAGAIN && errno != EINTR {
+            close()
+        }
+    }
+
+    // MARK: Requests
+
+    /// Answers every complete request in the buffer, in order, writing as it goes. Stops when the next request
+    /// is incomplete, a handler is running, the client has too many unread responses, or its turn is over.
+    private func processInput() {
+        machine.startTurn()
+        var stop = answerBufferedRequests()
+        flush()
+        // Room was made only if the flush emptied enough: otherwise a write event resumes us.
+        while case .outputFull = stop, !machine.outputIsFull(budgetHasRoom: context.budget.hasRoom) {
+            stop = answerBufferedRequests()
+            flush()
+        }
+        if case .turnOver = stop, machine.hasBufferedRequests { loop.resumeSoon(self) }
+        // The client has finished sending: nothing more will arrive, so a partial request is abandoned.
+        if machine.isFinished { close() }
+    }
+
+    /// Dispatches requests until the machine says why it stops.
+    private func answerBufferedRequests() -> ConnectionStateMachine.Next {
+        while true {
+            let next = machine.nextRequest(now: MonotonicClock.now(), budgetHasRoom: context.budget.hasRoom)
+            switch next {
+            case .request(let request, let started):
+                loop.endOverdraft(self)
+                dispatch(request, started: started)
+            case .malformed(let error):
+                // Nothing after it on the stream can be trusted to start a new request.
+                answerAndClose(Response.error(error.status, error.message))
+            case .needInput, .turnOver, .outputFull, .notOpen:
+                return next
+            }
+        }
+    }
+
+    private func dispatch(_ request: Request, started: UInt64) {
+        var request = request
+        request.id = loop.requestIDs.id(for: request.headers)
+        request.remoteAddress = remoteAddress
+        switch context.dispatcher.dispatch(request) {
+        case .answered(let response, let route):
+            answer(request, response, route: route, started: started)
+        case .handOff(let handle, let request, let route):
+            runAsync(handle, request: request, route: route, started: started)
+        }
+    }
+
+    private func runAsync(
+        _ handle: @escaping @Sendable (Request) async -> Response, request: Request, route: String, started: UInt64
+    ) {
+        machine.handlerStarted(bodyBytes: request.body.count)
+        updateInterest()
+        let loop = self.loop
+        let fd = self.fd
+        let serial = self.serial
+        Task(executorPreference: context.handlerExecutor) {
+            let response = await handle(request)
+            loop.execute {
+                loop.context.dispatcher.handlerFinished()
+                loop.connection(fd: fd, serial: serial)?.resume(request, response, route: route, started: started)
+            }
+        }
+    }
+
+    private func resume(_ request: Request, _ response: Response, route: String, started: UInt64) {
+        guard machine.handlerFinished() else { return }
+        defer { settleBudget() }
+        answer(request, response, route: route, started: started)
+        processInput()
+    }
+
+    /// Queues the response; the caller flushes.
+    private func answer(_ request: Request, _ response: Response, route: String?, started: UInt64) {
+        let keepAlive = machine.keepsAlive(request, draining: loop.isDraining)
+        machine.queue(
+            ResponseSerializer.serialize(
+                response, date: loop.dateCache.current(), requestID: request.id, version: request.version,
+                keepAlive: keepAlive, isHead: request.method == "HEAD"),
+            keepAlive: keepAlive)
+        context.dispatcher.record(
+            requestID: request.id, method: request.method, path: request.path, route: route, response: response,
+            started: started, now: MonotonicClock.now(), remote: remoteAddress)
+    }
+
+    /// Answers outside any parsed request (a parse error, a timeout); the connection closes once it is written.
+    private func answerAndClose(_ response: Response) {
+        let requestID = loop.requestIDs.next()
+        machine.queue(
+            ResponseSerializer.serialize(
+                response, date: loop.dateCache.current(), requestID: requestID, version: .http11, keepAlive: false,
+                isHead: false),
+            keepAlive: false)
+        context.dispatcher.record(
+            requestID: requestID, method: "-", path: "-", route: nil, response: response,
+            started: machine.currentRequestStart, now: MonotonicClock.now(), remote: remoteAddress)
+    }
+
+    // MARK: Writing and closing
+
+    private func flush() {
+        if machine.state == .closed { return }
+        while machine.pendingOutput > 0 {
+            let sent = machine.withPendingOutput { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            if sent > 0 {
+                machine.wrote(sent, now: MonotonicClock.now())
+            } else if sent < 0 && errno == EINTR {
+                continue
+            } else if sent < 0 && errno == EAGAIN {
+                machine.writeBlocked()
+                updateInterest()
+                return
+            } else {
+                close()
+                return
+            }
+        }
+        // When nothing more is coming, `close` sends the FIN itself, after the connection is counted out: a
+        // client that sees the end of its response and asks for /metrics at once never finds itself still counted.
+        switch machine.drained(now: MonotonicClock.now(), unreadBytes: hasUnreadBytes) {
+        case .keepOpen:
+            updateInterest()
+        case .close:
+            close()
+        case .linger:
+            shutdown(fd, Int32(SHUT_WR))
+            updateInterest()
+        }
+    }
+
+    private func hasUnreadBytes() -> Bool {
+        var byte: UInt8 = 0
+        return recv(fd, &byte, 1, Int32(MSG_PEEK | MSG_DONTWAIT)) != -1 || errno != EAGAIN
+    }
+
+    private func updateInterest() {
+        let events = machine.interest(budgetHasRoom: context.budget.hasRoom)
+        guard events != watchedEvents else { return }
+        watchedEvents = events
+        loop.watch(fd, events: events)
+    }
+
+    func close() {
+        if machine.state == .closed { return }
+        machine.closed()
+        settleBudget()
+        loop.endOverdraft(self)
+        loop.forget(self)
+        Glibc.close(fd)
+    }
+
+    // MARK: Timeouts
+
+    func checkTimeouts(now: UInt64) {
+        switch machine.timerFired(now: now) {
+        case .none:
+            return
+        case .close:
+            close()
+        case .timeOut(let message):
+            answerAndClose(Response.error(.requestTimeout, message))
+            flush()
+            settleBudget()
+        }
+    }
+}

@@ -1,0 +1,56 @@
+/// Finds each request's handler, counts it in the statistics, and tells the server's owner what was answered.
+/// Knows nothing of sockets: the connection hands it requests and writes what it answers.
+struct RequestDispatcher: Sendable {
+    let router: Router
+    let statistics: ServerStatistics
+    let observer: RequestObserver?
+
+    enum Outcome {
+        /// Answered on the loop's thread: not found, not allowed, or a synchronous handler.
+        case answered(Response, route: String?)
+        /// An async handler must run off the loop; call `handlerFinished()` when it returns.
+        case handOff(@Sendable (Request) async -> Response, Request, route: String)
+    }
+
+    func dispatch(_ request: Request) -> Outcome {
+        var request = request
+        statistics.requestStarted()
+        switch router.match(method: request.method, path: request.path) {
+        case .notFound:
+            statistics.requestFinished()
+            return .answered(Response.error(.notFound, "not found"), route: nil)
+        case .methodNotAllowed(let allowed):
+            statistics.requestFinished()
+            let headers = HTTPHeaders([("Allow", allowed.joined(separator: ", "))])
+            return .answered(Response.error(.methodNotAllowed, "method not allowed", headers: headers), route: nil)
+        case .found(let handler, let pattern, let parameters):
+            request.pathParameters = parameters
+            switch handler {
+            case .sync(let handle):
+                let response = handle(request)
+                statistics.requestFinished()
+                return .answered(response, route: pattern)
+            case .async(let handle):
+                return .handOff(handle, request, route: pattern)
+            }
+        }
+    }
+
+    /// Counted out when the handler returns, even if its connection closed meanwhile.
+    func handlerFinished() {
+        statistics.requestFinished()
+    }
+
+    /// Reports an answered request; `started` and `now` are monotonic nanoseconds.
+    func record(
+        requestID: String, method: String, path: String, route: String?, response: Response, started: UInt64,
+        now: UInt64, remote: String
+    ) {
+        guard let observer else { return }
+        observer(
+            RequestRecord(
+                requestID: requestID, method: method, path: path, route: route, status: response.status.code,
+                bodyBytes: response.body.count, duration: .nanoseconds(Int64(now &- started)), remote: remote))
+    }
+
+}
