@@ -25,10 +25,11 @@ let package = Package(
         .target(name: "AppCore", dependencies: ["HTTPServer", "PostgresClient", "CSQLite", "Locking"]),
         // The `app` command: reads the environment, builds the app, runs it.
         .executableTarget(name: "AppMain", dependencies: ["AppCore", "HTTPServer"]),
-        // A raw TCP client shared by the tests that talk to a real server.
+        // A raw TCP client shared by the tests that talk to a real server, and the trait that keeps tests that
+        // block off the cooperative pool.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "TestSupport", "Locking"]),
-        .testTarget(name: "PostgresClientTests", dependencies: ["PostgresClient"]),
+        .testTarget(name: "PostgresClientTests", dependencies: ["PostgresClient", "TestSupport"]),
         .testTarget(
             name: "AppCoreTests", dependencies: ["AppCore", "HTTPServer", "PostgresClient", "Locking", "TestSupport"]),
         // Runs the built `app` binary as a child process; depends on it only so that it is built first.

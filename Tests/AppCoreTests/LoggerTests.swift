@@ -1,6 +1,7 @@
 import Dispatch
 import HTTPServer
 import Locking
+import TestSupport
 import Testing
 
 @testable import AppCore
@@ -35,7 +36,7 @@ private let sampleRecord = RequestRecord(
     requestID: "abc-1", method: "GET", path: "/health", route: "/health", status: 200, bodyBytes: 16,
     duration: .microseconds(1500), remote: "127.0.0.1")
 
-@Suite struct LoggerTests {
+@Suite(.blockingIO) struct LoggerTests {
     @Test func filtersBelowTheConfiguredLevel() {
         let lines = Lines()
         let logger = lines.logger(.warning)

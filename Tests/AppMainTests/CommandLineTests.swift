@@ -1,7 +1,8 @@
 import Foundation
+import TestSupport
 import Testing
 
-@Suite struct CommandLineTests {
+@Suite(.blockingIO) struct CommandLineTests {
     @Test func checkPrintsOKForAValidConfiguration() throws {
         let result = try AppProcess.run(["check"], environment: ["APP_ENV": "test"])
         #expect(result.status == 0)

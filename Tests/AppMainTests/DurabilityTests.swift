@@ -3,7 +3,7 @@ import Locking
 import TestSupport
 import Testing
 
-@Suite struct DurabilityTests {
+@Suite(.blockingIO) struct DurabilityTests {
     private func temporaryDatabase() -> String {
         "sqlite:///" + FileManager.default.temporaryDirectory.appendingPathComponent("app-\(UUID().uuidString).db").path
     }

@@ -3,7 +3,7 @@ import TestSupport
 import Testing
 
 /// The operator's view of the real binary: the health switch, JSON logs with request ids, /metrics.
-@Suite struct ObservabilityTests {
+@Suite(.blockingIO) struct ObservabilityTests {
     private static let key = "course-demo-key-0123"
 
     private func post(_ port: Int, _ body: String, authorization: String?) throws -> TestClient.Response {
@@ -72,7 +72,7 @@ import Testing
     }
 }
 
-@Suite struct StalledLogReaderTests {
+@Suite(.blockingIO) struct StalledLogReaderTests {
     /// Nobody reads the app's output after the startup line, as when a log shipper hangs: the pipe fills,
     /// and the app must go on answering and still stop at once on SIGTERM.
     @Test func aFullOutputPipeNeitherStallsRequestsNorDelaysExit() throws {

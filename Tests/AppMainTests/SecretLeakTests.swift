@@ -3,7 +3,7 @@ import TestSupport
 import Testing
 
 /// A password in `DATABASE_URL` must appear nowhere the app writes or answers, whatever the URL looks like.
-@Suite struct SecretLeakTests {
+@Suite(.blockingIO) struct SecretLeakTests {
     @Test func checkNeverPrintsAGeneratedPassword() throws {
         for url in SecretURLs.all() {
             let result = try AppProcess.run(["check"], environment: ["DATABASE_URL": url])

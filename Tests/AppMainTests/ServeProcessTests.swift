@@ -1,8 +1,9 @@
 import Foundation
 import HTTPServer
+import TestSupport
 import Testing
 
-@Suite struct ServeProcessTests {
+@Suite(.blockingIO) struct ServeProcessTests {
     @Test func servesHealthAndPrintsTheStartupLine() throws {
         let server = try RunningServer(environment: ["APP_ENV": "test", "GIT_SHA": "feedbeef"])
         let health = try server.get("/health")
@@ -64,7 +65,7 @@ import Testing
     }
 }
 
-@Suite struct DiagnosticRoutesProcessTests {
+@Suite(.blockingIO) struct DiagnosticRoutesProcessTests {
     @Test func whoamiShowsTheHostnameAndTheClientAddressOverTCP() throws {
         let server = try RunningServer(environment: ["APP_VERSION": "3.1.4"])
         let whoami = try server.get("/whoami")

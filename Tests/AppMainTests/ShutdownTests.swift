@@ -2,7 +2,7 @@ import Foundation
 import TestSupport
 import Testing
 
-@Suite struct ShutdownTests {
+@Suite(.blockingIO) struct ShutdownTests {
     @Test func sigtermDrainsInFlightRequestsAndReportsDraining() throws {
         let server = try RunningServer(environment: ["SHUTDOWN_GRACE_SECONDS": "10"])
         let keptAlive = try TestClient(port: server.port)

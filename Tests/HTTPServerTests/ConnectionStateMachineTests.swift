@@ -98,6 +98,21 @@ import Testing
         #expect(machine.timerFired(now: Self.at(10.901)) == .timeOut("request body too slow"))
     }
 
+    @Test func aBodyFasterThanTheMinimumRateCompletes() {
+        var machine = Self.machine()
+        Self.receive(&machine, "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 3000\r\n\r\n", at: Self.at(0))
+        _ = machine.nextRequest(now: Self.at(0), budgetHasRoom: true)
+        // 200 bytes a second for 15 s: past the grace, and always ahead of 100 bytes a second.
+        for second in 1...15 {
+            Self.receive(&machine, String(repeating: "b", count: 200), at: Self.at(Double(second)))
+            #expect(machine.timerFired(now: Self.at(Double(second))) == .none)
+            if case .request(let request, _) = machine.nextRequest(now: Self.at(Double(second)), budgetHasRoom: true) {
+                #expect(second == 15)
+                #expect(request.body.count == 3000)
+            }
+        }
+    }
+
     @Test func aFastBodyIsStillBoundByTheBodyDeadline() {
         var machine = Self.machine()
         let length = 1_000_000

@@ -6,16 +6,10 @@ import Testing
 
 @testable import HTTPServer
 
-@Suite struct RequestIDAndStatisticsTests {
+@Suite(.blockingIO) struct RequestIDAndStatisticsTests {
     private func router() -> Router {
         var router = Router()
         router.get("/id") { request in Response(body: Array(request.id.utf8)) }
-        router.add(
-            "GET", "/wait",
-            .async { _ in
-                try? await Task.sleep(for: .milliseconds(400))
-                return Response()
-            })
         return router
     }
 
@@ -72,14 +66,19 @@ import Testing
 
     @Test func countsOpenConnectionsAndRequestsInFlight() async throws {
         let statistics = ServerStatistics()
-        try await withServer(router(), statistics: statistics) { _, port in
+        let gate = Gate()
+        var router = router()
+        router.addGated(gate)
+        try await withServer(router, statistics: statistics) { _, port in
             let waiting = try TestClient(port: port)
-            try waiting.send("GET /wait HTTP/1.1\r\nHost: t\r\n\r\n")
+            try waiting.send("GET /gated HTTP/1.1\r\nHost: t\r\n\r\n")
+            while gate.waiting < 1 { try await Task.sleep(for: .milliseconds(5)) }
             let idle = try TestClient(port: port)
             try idle.send("GET /id HTTP/1.1\r\nHost: t\r\n\r\n")
             _ = try idle.readResponse()
             #expect(statistics.connectionsOpen == 2)
             #expect(statistics.requestsInFlight == 1)
+            gate.open()
             _ = try waiting.readResponse()
             #expect(statistics.requestsInFlight == 0)
         }
@@ -87,28 +86,38 @@ import Testing
 
     @Test func countsConnectionsTurnedAwayAtTheLimit() async throws {
         let statistics = ServerStatistics()
-        try await withServer(router(), configure: { $0.maxConnections = 1 }, statistics: statistics) { _, port in
-            // A request in progress, too new to be closed to make room.
+        let gate = Gate()
+        var router = router()
+        router.addGated(gate)
+        try await withServer(router, configure: { $0.maxConnections = 1 }, statistics: statistics) { _, port in
+            // A handler at work: never closed to make room.
             let first = try TestClient(port: port)
-            try first.send("GET /id HTTP/1.1\r\n")
-            try await Task.sleep(for: .milliseconds(50))
+            try first.send("GET /gated HTTP/1.1\r\nHost: t\r\n\r\n")
+            while gate.waiting < 1 { try await Task.sleep(for: .milliseconds(5)) }
             let second = try TestClient(port: port)
             #expect(try second.readResponse().status == 503)
             #expect(statistics.connectionsRejectedAtCapacity == 1)
             #expect(statistics.connectionsOpen == 1)
+            gate.open()
+            #expect(try first.readResponse().body == "released")
         }
     }
 
     @Test func anAsyncHandlerOutlivingItsConnectionIsStillCountedOut() async throws {
         let statistics = ServerStatistics()
-        try await withServer(router(), statistics: statistics) { _, port in
+        let gate = Gate()
+        var router = router()
+        router.addGated(gate)
+        try await withServer(router, statistics: statistics) { _, port in
             do {
                 let client = try TestClient(port: port)
-                try client.send("GET /wait HTTP/1.1\r\nHost: t\r\n\r\n")
-                try await Task.sleep(for: .milliseconds(50))
+                try client.send("GET /gated HTTP/1.1\r\nHost: t\r\n\r\n")
+                while gate.waiting < 1 { try await Task.sleep(for: .milliseconds(5)) }
                 #expect(statistics.requestsInFlight == 1)
             }
-            try await Task.sleep(for: .milliseconds(700))
+            // The client is gone; its handler finishes after.
+            gate.open()
+            for _ in 0..<500 where statistics.requestsInFlight > 0 { try await Task.sleep(for: .milliseconds(10)) }
             #expect(statistics.requestsInFlight == 0)
         }
     }

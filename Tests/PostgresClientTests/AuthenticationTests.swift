@@ -1,10 +1,11 @@
 import Foundation
+import TestSupport
 import Testing
 
 @testable import PostgresClient
 
 /// Against the cluster of Tests/postgres/test-cluster.sh: one role per authentication method.
-@Suite struct AuthenticationTests {
+@Suite(.blockingIO) struct AuthenticationTests {
     static let environment = ProcessInfo.processInfo.environment
     static let required = environment["REQUIRE_POSTGRES_TESTS"] == "1"
 

@@ -33,6 +33,10 @@ final class ServerContext: Sendable {
             response, date: cache.current(), requestID: requestID, version: .http11, keepAlive: false, isHead: false)
         _ = bytes.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL | MSG_DONTWAIT)) }
         shutdown(fd, Int32(SHUT_WR))
+        // Closing with the client's request unread would send a reset, which can destroy the 503 before the
+        // client reads it: read what has arrived first (what arrives later may still race the close).
+        var discard = [UInt8](repeating: 0, count: 4096)
+        for _ in 0..<16 where recv(fd, &discard, discard.count, Int32(MSG_DONTWAIT)) > 0 {}
         close(fd)
     }
 }
