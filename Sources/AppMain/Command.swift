@@ -25,7 +25,8 @@ enum Command: Equatable {
         let width = AppConfig.variables.map(\.name.count).max() ?? 0
         let variables = AppConfig.variables.map { variable in
             let padding = String(repeating: " ", count: width - variable.name.count)
-            return "  \(variable.name)\(padding)  default \(variable.defaultValue); \(variable.accepted)"
+            let help = variable.help.isEmpty ? "" : " (\(variable.help))"
+            return "  \(variable.name)\(padding)  default \(variable.defaultText); \(variable.accepted)\(help)"
         }
         return """
             usage: app [command]

@@ -67,6 +67,7 @@ enum ServeCommand {
                 ("version", config.version), ("commit", config.gitSHA ?? "unknown"),
                 ("log_level", config.logLevel.name), ("log_format", config.logFormat.rawValue),
                 ("database", config.database.description),
+                ("event_loops", config.server.eventLoopAllowance.description),
             ])
         // Everything runs on the event loops' threads and on Dispatch queues; the main thread only waits.
         // (dispatchMain() would end it with pthread_exit, which AddressSanitizer misreads as a stack overflow.)

@@ -2,6 +2,7 @@
 #include "CSystem.h"
 
 #include <pthread.h>
+#include <sched.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
@@ -75,4 +76,11 @@ int csystem_accept(int listen_fd) { return accept4(listen_fd, NULL, NULL, SOCK_N
 long csystem_find(const uint8_t *haystack, size_t haystack_length, const uint8_t *needle, size_t needle_length) {
     const uint8_t *found = memmem(haystack, haystack_length, needle, needle_length);
     return found ? (long)(found - haystack) : -1;
+}
+
+int csystem_affinity_cpu_count(void) {
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    if (sched_getaffinity(0, sizeof(set), &set) != 0) return 0;
+    return CPU_COUNT(&set);
 }

@@ -8,25 +8,6 @@ import Testing
         try AppConfig.load(from: environment).server
     }
 
-    @Test func defaultsMatchTheDocumentedLimits() throws {
-        let settings = try load([:])
-        #expect(settings.limits.maxHeaderBytes == 16 * 1024)
-        #expect(settings.limits.maxTargetBytes == 8 * 1024)
-        #expect(settings.limits.maxHeaderCount == 100)
-        #expect(settings.limits.maxBodyBytes == 1024 * 1024)
-        #expect(settings.maxConnections == 1024)
-        #expect(settings.maxPendingOutputBytes == 1024 * 1024)
-        #expect(settings.timeouts.header == .seconds(10))
-        #expect(settings.timeouts.body == .seconds(10))
-        #expect(settings.timeouts.idle == .seconds(5))
-        #expect(settings.timeouts.write == .seconds(10))
-        #expect(settings.shutdownGrace == .seconds(10))
-        #expect(settings.timeouts.bodyMinimumRate == 1024)
-        #expect(settings.timeouts.bodyRateGrace == .seconds(10))
-        #expect(settings.timeouts.bodyDeadline == .seconds(120))
-        #expect(settings.maxBufferedBytes == 64 * 1024 * 1024)
-    }
-
     @Test func bodyRateDeadlineAndBudgetReachTheServer() throws {
         let settings = try load([
             "BODY_MIN_RATE_BYTES_PER_SECOND": "0", "BODY_RATE_GRACE_SECONDS": "2.5", "BODY_DEADLINE_SECONDS": "30",

@@ -22,5 +22,10 @@ public enum LogLevel: Int, Sendable, Comparable, CaseIterable {
         self = level
     }
 
+    /// DEBUG where a developer reads the terminal, INFO everywhere else.
+    public static func defaultFor(environment: String) -> LogLevel {
+        environment == "development" ? .debug : .info
+    }
+
     public static func < (lhs: LogLevel, rhs: LogLevel) -> Bool { lhs.rawValue < rhs.rawValue }
 }

@@ -39,4 +39,7 @@ int csystem_accept(int listen_fd);
 /// Offset of `needle` in `haystack`, or -1.
 long csystem_find(const uint8_t *haystack, size_t haystack_length, const uint8_t *needle, size_t needle_length);
 
+/// How many CPUs this process may run on (sched_getaffinity: taskset, docker --cpuset-cpus); 0 on failure.
+int csystem_affinity_cpu_count(void);
+
 #endif
