@@ -5,11 +5,16 @@ import Glibc
 /// The system's SQLite, opened on first use. Every call runs on one serial queue, so the single handle is
 /// never used by two threads at once (and `:memory:` keeps one database for the life of the process).
 ///
-/// `@unchecked Sendable`: `handle` is read and written only inside `queue.async` blocks.
+/// Each statement ends by its deadline: a lock held by another process is waited out only until then, and a
+/// statement still running then is interrupted, so nothing queued behind it (the health check's ping) waits.
+///
+/// `@unchecked Sendable`: `handle` and `deadline` are read and written only inside `queue.async` blocks.
 public final class SQLiteDatabase: SQLDatabase, @unchecked Sendable {
     public let path: String
     private let queue = DispatchQueue(label: "sqlite")
     private var handle: OpaquePointer?
+    /// The running statement's deadline, for SQLite's busy and progress handlers.
+    private var deadline = ContinuousClock.now
 
     public let createNotesTable = """
         CREATE TABLE IF NOT EXISTS notes (
@@ -28,16 +33,15 @@ public final class SQLiteDatabase: SQLDatabase, @unchecked Sendable {
         sqlite3_close_v2(handle)
     }
 
-    /// A statement that has not finished by `deadline` is answered `.unavailable` then; it still runs to its
-    /// end on the queue (SQLite cannot be interrupted from here), but nobody waits for it.
+    /// A statement that has not finished by `deadline` is answered `.unavailable` then, and interrupted.
     public func query(_ sql: String, _ parameters: [SQLValue], deadline: ContinuousClock.Instant)
         async throws(StoreError) -> [[SQLValue]]
     {
-        let timedOut = StoreError(.unavailable, cause: "timed out", "SQLite: no answer by the deadline")
+        let timedOut = Self.timedOut("no answer")
         let result: Result<[[SQLValue]], StoreError> = await firstAnswer(
             by: deadline, otherwise: .failure(timedOut)
         ) { answer in
-            queue.async { answer(Result { () throws(StoreError) in try self.run(sql, parameters) }) }
+            queue.async { answer(Result { () throws(StoreError) in try self.run(sql, parameters, by: deadline) }) }
         }
         return try result.get()
     }
@@ -65,22 +69,51 @@ public final class SQLiteDatabase: SQLDatabase, @unchecked Sendable {
                 .unavailable, cause: "cannot open",
                 "cannot open SQLite database \(path): \(message)\(status == SQLITE_CANTOPEN ? Self.cantOpenHint : "")")
         }
-        // WAL lets readers and the writer proceed together; FULL sync makes an acknowledged write durable;
-        // the busy timeout waits out another process's write lock instead of failing.
-        let pragmas =
-            path == ":memory:"
-            ? "PRAGMA busy_timeout = 5000;"
-            : "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA busy_timeout = 5000;"
+        // WAL lets readers and the writer proceed together; FULL sync makes an acknowledged write durable.
+        let pragmas = path == ":memory:" ? "" : "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;"
         guard sqlite3_exec(opened, pragmas, nil, nil, nil) == SQLITE_OK else {
             let message = String(cString: sqlite3_errmsg(opened))
             sqlite3_close_v2(opened)
             throw StoreError(.unavailable, cause: "cannot open", "cannot use SQLite database \(path): \(message)")
         }
+        watchDeadlines(opened)
         handle = opened
         return opened
     }
 
-    private func run(_ sql: String, _ parameters: [SQLValue]) throws(StoreError) -> [[SQLValue]] {
+    /// Another process's write lock is waited out in 1 ms steps until the deadline (instead of a fixed busy
+    /// timeout), and every thousand virtual-machine steps a statement past its deadline is interrupted.
+    private func watchDeadlines(_ database: OpaquePointer) {
+        let context = Unmanaged.passUnretained(self).toOpaque()
+        sqlite3_busy_handler(
+            database,
+            { context, _ in
+                guard let context, Unmanaged<SQLiteDatabase>.fromOpaque(context).takeUnretainedValue().isInTime
+                else { return 0 }
+                usleep(1000)
+                return 1
+            }, context)
+        sqlite3_progress_handler(
+            database, 1000,
+            { context in
+                guard let context else { return 0 }
+                return Unmanaged<SQLiteDatabase>.fromOpaque(context).takeUnretainedValue().isInTime ? 0 : 1
+            }, context)
+    }
+
+    /// Called on the queue only, from SQLite's handlers.
+    private var isInTime: Bool { ContinuousClock.now < deadline }
+
+    private static func timedOut(_ what: String) -> StoreError {
+        StoreError(.unavailable, cause: "timed out", "SQLite: \(what) by the deadline")
+    }
+
+    private func run(_ sql: String, _ parameters: [SQLValue], by deadline: ContinuousClock.Instant)
+        throws(StoreError) -> [[SQLValue]]
+    {
+        // Queued behind slower statements until past its deadline: its caller has been answered already.
+        guard ContinuousClock.now < deadline else { throw Self.timedOut("not started") }
+        self.deadline = deadline
         let database = try open()
         var statement: OpaquePointer?
         guard sqlite3_prepare_v2(database, sql, -1, &statement, nil) == SQLITE_OK, let statement else {
@@ -141,6 +174,7 @@ public final class SQLiteDatabase: SQLDatabase, @unchecked Sendable {
 
     private func failure(_ database: OpaquePointer) -> StoreError {
         let code = sqlite3_errcode(database)
+        if code == SQLITE_INTERRUPT || (code == SQLITE_BUSY && !isInTime) { return Self.timedOut("not finished") }
         let message = "SQLite: \(String(cString: sqlite3_errmsg(database)))"
         let busy = code == SQLITE_BUSY || code == SQLITE_LOCKED || code == SQLITE_CANTOPEN || code == SQLITE_IOERR
         return busy
