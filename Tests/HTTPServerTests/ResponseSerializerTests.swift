@@ -1,3 +1,4 @@
+import Foundation
 import Glibc
 import Testing
 
@@ -60,5 +61,40 @@ import Testing
 
     @Test func quotesJSONStrings() {
         #expect(jsonQuoted("a\"b\\c\nd\u{1}") == "\"a\\\"b\\\\c\\nd\\u0001\"")
+    }
+}
+
+@Suite struct HandlerHeaderTests {
+    private func text(_ headers: [(String, String)], keepAlive: Bool = true) -> String {
+        let response = Response(headers: HTTPHeaders(headers), body: Array("hi".utf8))
+        let bytes = ResponseSerializer.serialize(
+            response, date: "Thu, 26 Nov 2026 18:00:00 GMT", requestID: "r-1", version: .http11,
+            keepAlive: keepAlive, isHead: false)
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// Two Content-Length fields that disagree make a response that caches and proxies read differently.
+    @Test func theServersFramingAndIdentityWin() {
+        let output = text(
+            [
+                ("Content-Length", "999"), ("connection", "keep-alive"), ("Transfer-Encoding", "chunked"),
+                ("Date", "yesterday"), ("X-Request-ID", "forged"), ("Keep-Alive", "timeout=99"),
+                ("X-Kept", "yes"),
+            ], keepAlive: false)
+        #expect(
+            output
+                == "HTTP/1.1 200 OK\r\nDate: Thu, 26 Nov 2026 18:00:00 GMT\r\nContent-Length: 2\r\n"
+                + "X-Request-ID: r-1\r\nX-Kept: yes\r\nConnection: close\r\n\r\nhi")
+    }
+
+    @Test(arguments: [
+        ("Location", "/a\r\nSet-Cookie: session=stolen"), ("Bad Name", "x"), ("", "x"), ("X-Null", "a\0b"),
+        ("X-LF", "a\nb"),
+    ])
+    func aFieldThatIsNotValidHTTPIsLeftOut(_ name: String, _ value: String) {
+        let output = text([(name, value), ("X-Kept", "yes")])
+        #expect(!output.contains("stolen"))
+        #expect(output.components(separatedBy: "\r\n").count == 7)
+        #expect(output.contains("\r\nX-Kept: yes\r\n"))
     }
 }

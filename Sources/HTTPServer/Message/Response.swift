@@ -1,4 +1,6 @@
-/// A response a handler returns. `Date`, `Content-Length` and `Connection` are added by the server.
+/// A response a handler returns. `Date`, `Content-Length`, `Connection` and `X-Request-ID` are the server's:
+/// set here, they are left out of what is sent (see `ResponseSerializer.isHandlerField`), as is any field that
+/// is not valid HTTP.
 public struct Response: Sendable {
     public var status: HTTPStatus
     public var headers: HTTPHeaders

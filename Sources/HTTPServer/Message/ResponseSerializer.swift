@@ -20,7 +20,7 @@ enum ResponseSerializer {
         }
         bytes.append(contentsOf: "\r\nX-Request-ID: ".utf8)
         bytes.append(contentsOf: requestID.utf8)
-        for field in response.headers {
+        for field in response.headers where isHandlerField(field) {
             bytes.append(contentsOf: crlf)
             bytes.append(contentsOf: field.name.utf8)
             bytes.append(contentsOf: ": ".utf8)
@@ -37,6 +37,20 @@ enum ResponseSerializer {
         }
         return bytes
     }
+
+    /// Framing and identity are the server's: a handler's `Content-Length`, `Transfer-Encoding`, `Connection`,
+    /// `Keep-Alive`, `Date` or `X-Request-ID` would contradict what the server writes, so the server's win and
+    /// the handler's are left out. So is a field that is not valid HTTP (a value holding CR or LF would let
+    /// whoever chose it start a header, or a whole response, of their own).
+    static func isHandlerField(_ field: HTTPHeaders.Field) -> Bool {
+        for name in serverFields where asciiCaseInsensitiveEquals(field.name, name) { return false }
+        return !field.name.isEmpty && field.name.utf8.allSatisfy { ByteClass.isToken($0) }
+            && field.value.utf8.allSatisfy { ByteClass.isFieldValue($0) }
+    }
+
+    private static let serverFields = [
+        "content-length", "transfer-encoding", "connection", "keep-alive", "date", "x-request-id",
+    ]
 
     static let continueLine: [UInt8] = Array("HTTP/1.1 100 Continue\r\n\r\n".utf8)
 
