@@ -14,7 +14,9 @@ enum ServeCommand {
         raiseOpenFileLimit()
         let logger = Logger(level: config.logLevel, format: config.logFormat)
         let lifecycle = Lifecycle()
-        let repository = NoteRepository(database: config.database.makeDatabase(), timeout: config.databaseTimeout)
+        logger.debug("configuration", config.summary)
+        let repository = NoteRepository(
+            database: config.database.makeDatabase(logger: logger), timeout: config.databaseTimeout)
         let database = DatabaseMonitor(repository: repository, logger: logger)
         let healthSwitch = ManualHealthSwitch()
         // The switch is only a check when it can be flipped: without SECRET_KEY there is no admin route.
@@ -30,6 +32,7 @@ enum ServeCommand {
             ? { @Sendable record in
                 metrics.record(record)
                 logger.access(record)
+                logger.noteIfSlow(record)
             } : { @Sendable record in metrics.record(record) }
         let server = HTTPServer(
             configuration: config.server.serverConfiguration(address: address), router: router, observer: observer,

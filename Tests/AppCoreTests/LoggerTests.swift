@@ -158,3 +158,44 @@ private let sampleRecord = RequestRecord(
         #expect(Timestamp.format(seconds: 0, milliseconds: 7) == "1970-01-01T00:00:00.007Z")
     }
 }
+
+/// What DEBUG adds for a developer: the configuration, database connections, slow requests.
+@Suite struct DebugLogTests {
+    @Test func slowRequestsAreNotedAtDebugOnly() {
+        let slow = RequestRecord(
+            requestID: "r-9", method: "GET", path: "/api/notes", route: "/api/notes", status: 200, bodyBytes: 2,
+            duration: .milliseconds(750), remote: "-")
+        let debugLines = Lines()
+        debugLines.logger(.debug).noteIfSlow(slow)
+        debugLines.logger(.debug).noteIfSlow(sampleRecord)
+        #expect(debugLines.all.count == 1)
+        #expect(
+            debugLines.all.first?.contains("DEBUG slow request request_id=r-9 route=/api/notes duration_ms=750") == true
+        )
+        let infoLines = Lines()
+        infoLines.logger(.info).noteIfSlow(slow)
+        #expect(infoLines.all.isEmpty)
+    }
+
+    @Test func theConfigurationSummaryNeverShowsASecret() throws {
+        let config = try AppConfig.load(from: [
+            "DATABASE_URL": "postgresql://app:Zq7-db-password@db:5432/notes", "SECRET_KEY": "Zq7-secret-key-0123456789",
+        ])
+        let text = config.summary.map { "\($0.0)=\($0.1)" }.joined(separator: " ")
+        #expect(text.contains("database=postgresql://app:***@db:5432/notes"))
+        #expect(text.contains("secret_key=set"))
+        #expect(!text.contains("Zq7"))
+    }
+
+    @Test func databaseConnectionsAreLoggedAtDebug() async throws {
+        let lines = Lines()
+        let url = try AppConfig.load(from: ["DATABASE_URL": "postgresql://u:secretpw@127.0.0.1:1/db?connect_timeout=1"])
+            .database
+        let database = url.makeDatabase(logger: lines.logger(.debug))
+        _ = try? await database.query("SELECT 1", [], deadline: .now + .seconds(5))
+        let line = try #require(lines.all.first)
+        #expect(line.contains("DEBUG database connection failed pool=requests"))
+        #expect(line.contains("refused"))
+        #expect(!line.contains("secretpw"))
+    }
+}

@@ -36,11 +36,11 @@ public enum DatabaseURL: Sendable, Equatable, CustomStringConvertible {
     }
 
     /// The database this URL names. Nothing connects until the first query.
-    public func makeDatabase() -> any SQLDatabase {
+    public func makeDatabase(logger: Logger? = nil) -> any SQLDatabase {
         switch self {
         case .sqliteMemory: SQLiteDatabase(path: ":memory:")
         case .sqliteFile(let path): SQLiteDatabase(path: path)
-        case .postgres(let url): PostgresDatabase(url: url)
+        case .postgres(let url): PostgresDatabase(url: url, logger: logger)
         }
     }
 

@@ -45,6 +45,19 @@ public struct Logger: Sendable {
             ])
     }
 
+    /// Requests slower than this are noted at DEBUG, with their route, beside their access line.
+    public static let slowRequest = Duration.milliseconds(500)
+
+    public func noteIfSlow(_ record: RequestRecord) {
+        guard record.duration >= Self.slowRequest, isEnabled(.debug) else { return }
+        debug(
+            "slow request",
+            [
+                ("request_id", record.requestID), ("route", record.route ?? "-"),
+                ("duration_ms", String(Int((record.duration.inSeconds * 1000).rounded()))),
+            ])
+    }
+
     /// Waits until every line so far is written, or `timeout` passes.
     @discardableResult
     public func flush(timeout: Duration) -> Bool {

@@ -14,13 +14,32 @@ public struct PostgresDatabase: SQLDatabase {
         )
         """
 
-    public init(url: PostgresURL) {
+    /// `logger` gets, at DEBUG, each connection opened, failed or thrown away.
+    public init(url: PostgresURL, logger: Logger? = nil) {
         let configuration = PostgresConfiguration(
             host: url.host, port: url.port, user: url.user, password: url.password, database: url.database,
             connectTimeout: .seconds(url.connectTimeoutSeconds), applicationName: url.applicationName,
             authentication: url.authentication)
-        pool = PostgresPool(configuration: configuration, size: url.poolSize)
-        monitorPool = PostgresPool(configuration: configuration, size: 1)
+        pool = PostgresPool(configuration: configuration, size: url.poolSize, onEvent: Self.log(to: logger, "requests"))
+        monitorPool = PostgresPool(configuration: configuration, size: 1, onEvent: Self.log(to: logger, "health"))
+    }
+
+    private static func log(to logger: Logger?, _ pool: String) -> @Sendable (PostgresPool.Event) -> Void {
+        guard let logger, logger.isEnabled(.debug) else { return { _ in } }
+        return { event in
+            switch event {
+            case .connected(let took):
+                logger.debug(
+                    "database connection opened",
+                    [("pool", pool), ("took_ms", String(Int((took.inSeconds * 1000).rounded())))])
+            case .connectFailed(let error):
+                logger.debug("database connection failed", [("pool", pool), ("error", error.description)])
+            case .discarded(let idle):
+                logger.debug(
+                    "database connection broken; reconnecting on demand",
+                    [("pool", pool), ("idle_also_closed", String(idle))])
+            }
+        }
     }
 
     public func query(_ sql: String, _ parameters: [SQLValue], deadline: ContinuousClock.Instant)

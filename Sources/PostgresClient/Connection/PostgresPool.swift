@@ -28,15 +28,27 @@ public final class PostgresPool: Sendable {
         var lastWaiterID: UInt64 = 0
     }
 
+    /// What the pool tells its owner about its connections, for a debug log.
+    public enum Event: Sendable {
+        case connected(took: Duration)
+        case connectFailed(PostgresError)
+        /// A connection broke; the idle ones were closed with it, being most likely dead too.
+        case discarded(idleAlsoClosed: Int)
+    }
+
     public let configuration: PostgresConfiguration
     public let size: Int
+    private let onEvent: @Sendable (Event) -> Void
     private let state = Locked(State())
     /// Where waits for a free connection are timed out.
     private let timers = DispatchQueue(label: "postgres.pool.timers")
 
-    public init(configuration: PostgresConfiguration, size: Int) {
+    public init(
+        configuration: PostgresConfiguration, size: Int, onEvent: @escaping @Sendable (Event) -> Void = { _ in }
+    ) {
         self.configuration = configuration
         self.size = max(1, size)
+        self.onEvent = onEvent
     }
 
     /// Runs one statement on a pooled connection, finishing by `deadline` (default: the configuration's query
@@ -96,6 +108,7 @@ public final class PostgresPool: Sendable {
     private func openConnection(by deadline: Deadline) async throws(PostgresError) -> PostgresConnection {
         let configuration = self.configuration
         let connectBy = min(deadline, Deadline(after: configuration.connectTimeout))
+        let started = ContinuousClock.now
         let result: Result<PostgresConnection, PostgresError> = await runBlocking(
             on: DispatchQueue(label: "postgres.connect")
         ) {
@@ -105,7 +118,12 @@ public final class PostgresPool: Sendable {
                 return .failure(error)
             }
         }
-        if case .failure = result { releaseSlot() }
+        switch result {
+        case .success: onEvent(.connected(took: ContinuousClock.now - started))
+        case .failure(let error):
+            onEvent(.connectFailed(error))
+            releaseSlot()
+        }
         return try result.get()
     }
 
@@ -121,6 +139,7 @@ public final class PostgresPool: Sendable {
                 return state.idle
             }
             withExtendedLifetime(stale) {}
+            onEvent(.discarded(idleAlsoClosed: stale.count))
             releaseSlot()
             return
         }
