@@ -4,12 +4,12 @@ import Glibc
 import Locking
 import Synchronization
 
-/// One per core: a thread that owns a set of connections and waits for them in its own epoll set.
+/// One per CPU the process may use: a thread that owns a set of connections and waits for them in its own epoll set.
 ///
 /// A plain thread, not a Dispatch source: libdispatch on Linux hands every readiness event from its manager
 /// thread to a worker (an `epoll_ctl` to disarm, a wake-up, an `epoll_ctl` to re-arm), which measured here
 /// as 11 system calls per request on one keep-alive connection against 3 for a thread that calls
-/// `epoll_wait` itself, and about half nginx's throughput (shared/notes/dispatch-performance.md agrees).
+/// `epoll_wait` itself, and about half nginx's throughput.
 ///
 /// `@unchecked Sendable`: every mutable property except `inbox` (which has its own lock) is touched only on
 /// the loop's thread, by the loop itself or by tasks handed over with `execute`.
