@@ -13,18 +13,18 @@ public enum HTTPProbe {
     {
         let deadline = MonotonicClock.now() + timeout.nanoseconds
         let fd = socket(address.family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
-        guard fd >= 0 else { throw Failure(description: SocketError("socket").description) }
+        guard fd >= 0 else { throw Failure(description: SystemCallError("socket").description) }
         defer { close(fd) }
         let started = address.withSockaddr { connect(fd, $0, $1) }
         if started != 0 && errno != EINPROGRESS {
-            throw Failure(description: SocketError("connect to \(address)").description)
+            throw Failure(description: SystemCallError("connect to \(address)").description)
         }
         try wait(fd, for: Int16(POLLOUT), until: deadline, doing: "connecting to \(address)")
         var socketError: Int32 = 0
         var length = socklen_t(MemoryLayout<Int32>.size)
         getsockopt(fd, SOL_SOCKET, SO_ERROR, &socketError, &length)
         if socketError != 0 {
-            throw Failure(description: SocketError("connect to \(address)", code: socketError).description)
+            throw Failure(description: SystemCallError("connect to \(address)", code: socketError).description)
         }
         let host = address.description
         let request = Array("GET \(path) HTTP/1.1\r\nHost: \(host)\r\nConnection: close\r\n\r\n".utf8)
@@ -49,7 +49,7 @@ public enum HTTPProbe {
             } else if sent < 0 && errno == EAGAIN {
                 try wait(fd, for: Int16(POLLOUT), until: deadline, doing: "sending the request")
             } else if !(sent < 0 && errno == EINTR) {
-                throw Failure(description: SocketError("send").description)
+                throw Failure(description: SystemCallError("send").description)
             }
         }
     }
@@ -67,7 +67,7 @@ public enum HTTPProbe {
             } else if errno == EAGAIN {
                 try wait(fd, for: Int16(POLLIN), until: deadline, doing: "waiting for the response")
             } else if errno != EINTR {
-                throw Failure(description: SocketError("recv").description)
+                throw Failure(description: SystemCallError("recv").description)
             }
         }
         return response
@@ -83,7 +83,7 @@ public enum HTTPProbe {
             let milliseconds = Int32(min((deadline - now) / 1_000_000 + 1, UInt64(Int32.max)))
             let ready = poll(&descriptor, 1, milliseconds)
             if ready > 0 { return }
-            if ready < 0 && errno != EINTR { throw Failure(description: SocketError("poll").description) }
+            if ready < 0 && errno != EINTR { throw Failure(description: SystemCallError("poll").description) }
         }
     }
 

@@ -1,19 +1,3 @@
-import CSystem
-
-/// How the body of a request is delimited (RFC 9112 section 6.3).
-enum BodyFraming: Equatable {
-    case none
-    case length(Int)
-    case chunked
-}
-
-/// A parsed request line and header section, before the body.
-struct RequestHead {
-    var request: Request
-    var framing: BodyFraming
-    var expectsContinue: Bool
-}
-
 /// Parses a complete header section: request line, fields, and the framing they announce.
 enum HeadParser {
     /// `bytes` is the head up to and including the CRLF that ends the last field line (not the blank line).
@@ -141,35 +125,4 @@ enum HeadParser {
         guard expectations.allSatisfy({ $0 == "100-continue" }) else { throw .unsupportedExpectation }
         return version == .http11
     }
-}
-
-/// Iterates over CRLF-terminated lines. The caller has already rejected bare LFs.
-struct LineSplitter {
-    let bytes: UnsafeBufferPointer<UInt8>
-    private var position = 0
-
-    init(bytes: UnsafeBufferPointer<UInt8>) { self.bytes = bytes }
-
-    mutating func next() -> UnsafeBufferPointer<UInt8>? {
-        guard position < bytes.count else { return nil }
-        let rest = UnsafeBufferPointer(rebasing: bytes[position...])
-        let end = findCRLF(rest) ?? rest.count
-        position += min(end + 2, rest.count)
-        return UnsafeBufferPointer(rebasing: rest[..<end])
-    }
-}
-
-private let crlf: [UInt8] = [ByteClass.cr, ByteClass.lf]
-
-/// Offset of the first CRLF in `bytes`.
-func findCRLF(_ bytes: UnsafeBufferPointer<UInt8>) -> Int? {
-    firstOffset(of: crlf, in: bytes)
-}
-
-func firstOffset(of needle: [UInt8], in bytes: UnsafeBufferPointer<UInt8>) -> Int? {
-    guard let base = bytes.baseAddress, bytes.count >= needle.count else { return nil }
-    let offset = needle.withUnsafeBufferPointer { needle in
-        csystem_find(base, bytes.count, needle.baseAddress, needle.count)
-    }
-    return offset < 0 ? nil : offset
 }

@@ -51,15 +51,15 @@ final class EventLoop: @unchecked Sendable {
     private let readyFDs = UnsafeMutablePointer<Int32>.allocate(capacity: batch)
     private let readyEvents = UnsafeMutablePointer<UInt32>.allocate(capacity: batch)
 
-    init(index: Int, context: ServerContext) throws(SocketError) {
+    init(index: Int, context: ServerContext) throws(SystemCallError) {
         self.index = index
         self.context = context
         epollFD = csystem_epoll_create()
-        guard epollFD >= 0 else { throw SocketError("epoll_create") }
+        guard epollFD >= 0 else { throw SystemCallError("epoll_create") }
         wakeFD = csystem_wake_create()
         guard wakeFD >= 0 else {
             close(epollFD)
-            throw SocketError("eventfd")
+            throw SystemCallError("eventfd")
         }
     }
 
@@ -73,11 +73,11 @@ final class EventLoop: @unchecked Sendable {
 
     /// Starts the loop's thread, watching the shared listening socket (exclusive wake-ups, so one loop takes
     /// each connection).
-    func start(listener: Int32) throws(SocketError) {
+    func start(listener: Int32) throws(SystemCallError) {
         listenerFD = listener
         guard csystem_epoll_add(epollFD, wakeFD, CSYSTEM_EVENT_READ, 0) == 0,
             csystem_epoll_add(epollFD, listener, CSYSTEM_EVENT_READ, 1) == 0
-        else { throw SocketError("epoll_ctl") }
+        else { throw SystemCallError("epoll_ctl") }
         try spawnThread(named: "http-loop-\(index)") { [self] in run() }
     }
 

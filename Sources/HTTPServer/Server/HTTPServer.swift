@@ -25,12 +25,12 @@ public final class HTTPServer: Sendable {
 
     /// Binds and starts serving; returns the address actually bound (the real port when asked for port 0).
     @discardableResult
-    public func start() throws(SocketError) -> SocketAddress {
+    public func start() throws(SystemCallError) -> SocketAddress {
         let configuration = context.configuration
         let (listener, port) = try Socket.listen(on: configuration.address, backlog: configuration.backlog)
         var loops: [EventLoop] = []
         var started: [EventLoop] = []
-        do throws(SocketError) {
+        do throws(SystemCallError) {
             for index in 0..<configuration.eventLoopCount {
                 loops.append(try EventLoop(index: index, context: context))
             }

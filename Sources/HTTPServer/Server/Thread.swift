@@ -2,7 +2,7 @@ import CSystem
 import Glibc
 
 /// Starts a detached POSIX thread running `body`. The name shows in `top -H` and in debuggers.
-func spawnThread(named name: String, _ body: @escaping @Sendable () -> Void) throws(SocketError) {
+func spawnThread(named name: String, _ body: @escaping @Sendable () -> Void) throws(SystemCallError) {
     let start = Unmanaged.passRetained(ThreadStart(name: name, body: body))
     var thread = pthread_t()
     let result = pthread_create(
@@ -16,7 +16,7 @@ func spawnThread(named name: String, _ body: @escaping @Sendable () -> Void) thr
         }, start.toOpaque())
     guard result == 0 else {
         start.release()
-        throw SocketError("pthread_create", code: result)
+        throw SystemCallError("pthread_create", code: result)
     }
     pthread_detach(thread)
 }

@@ -4,11 +4,11 @@ import Glibc
 /// The socket calls the server makes, in one place, so the rest of the server reads as plain Swift.
 enum Socket {
     /// A non-blocking listening socket on `address`; returns it and the port actually bound (for port 0).
-    static func listen(on address: SocketAddress, backlog: Int32) throws(SocketError) -> (fd: Int32, port: Int) {
+    static func listen(on address: SocketAddress, backlog: Int32) throws(SystemCallError) -> (fd: Int32, port: Int) {
         let fd = socket(
             address.family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue | SOCK_CLOEXEC.rawValue), 0)
-        guard fd >= 0 else { throw SocketError("socket") }
-        do throws(SocketError) {
+        guard fd >= 0 else { throw SystemCallError("socket") }
+        do throws(SystemCallError) {
             // Lets a restarted server bind while old connections sit in TIME_WAIT; unlike SO_REUSEPORT
             // it never lets two live servers share the port.
             setOption(fd, SOL_SOCKET, SO_REUSEADDR, 1)
@@ -16,8 +16,8 @@ enum Socket {
                 setOption(fd, Int32(IPPROTO_IPV6), IPV6_V6ONLY, 0)
             }
             let bound = address.withSockaddr { Glibc.bind(fd, $0, $1) }
-            guard bound == 0 else { throw SocketError("bind \(address)") }
-            guard Glibc.listen(fd, backlog) == 0 else { throw SocketError("listen \(address)") }
+            guard bound == 0 else { throw SystemCallError("bind \(address)") }
+            guard Glibc.listen(fd, backlog) == 0 else { throw SystemCallError("listen \(address)") }
             return (fd, try localPort(of: fd))
         } catch {
             close(fd)
@@ -25,13 +25,13 @@ enum Socket {
         }
     }
 
-    static func localPort(of fd: Int32) throws(SocketError) -> Int {
+    static func localPort(of fd: Int32) throws(SystemCallError) -> Int {
         var storage = sockaddr_storage()
         var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
         let result = withUnsafeMutablePointer(to: &storage) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
         }
-        guard result == 0 else { throw SocketError("getsockname") }
+        guard result == 0 else { throw SystemCallError("getsockname") }
         return withUnsafeBytes(of: storage) { bytes in
             // sin_port and sin6_port sit at the same offset, in network byte order.
             Int(UInt16(bytes[2]) << 8 | UInt16(bytes[3]))

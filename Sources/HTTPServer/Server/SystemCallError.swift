@@ -1,7 +1,7 @@
 import Glibc
 
-/// A failed system call, with the address or step it was for.
-public struct SocketError: Error, CustomStringConvertible, Sendable {
+/// A failed system call (socket, epoll, eventfd, pthread), with the address or step it was for.
+public struct SystemCallError: Error, CustomStringConvertible, Sendable {
     public let operation: String
     public let code: Int32
 
