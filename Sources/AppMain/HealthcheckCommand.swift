@@ -11,10 +11,10 @@ enum HealthcheckCommand {
             printToStandardError("unhealthy: PORT=0 means a random port; set PORT to the server's port")
             return ExitCode.failure
         }
-        guard let address = probeAddress(config) else { return ExitCode.config }
-        let url = "http://\(address)/health"
+        let host = probeHost(config)
+        let url = "http://\(host.contains(":") ? "[\(host)]" : host):\(config.port)/health"
         do {
-            let (status, body) = try HTTPProbe.get("/health", from: address, timeout: timeout)
+            let (status, body) = try HTTPProbe.get("/health", host: host, port: config.port, timeout: timeout)
             let summary = String(decoding: body.prefix(300), as: UTF8.self).filter { !$0.isNewline }
             guard status == 200 else {
                 printToStandardError("unhealthy: \(url) answered \(status): \(summary)")
@@ -29,8 +29,7 @@ enum HealthcheckCommand {
     }
 
     /// The server's own address, or loopback when it listens on every interface.
-    static func probeAddress(_ config: AppConfig) -> SocketAddress? {
-        guard let listen = config.listenAddress else { return nil }
-        return listen.isWildcard ? SocketAddress(host: "127.0.0.1", port: config.port) : listen
+    static func probeHost(_ config: AppConfig) -> String {
+        config.listenAddress?.isWildcard == false ? config.host : "127.0.0.1"
     }
 }

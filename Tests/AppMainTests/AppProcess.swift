@@ -68,8 +68,9 @@ final class RunningServer {
             }
         }
         try process.run()
-        // `port=8000` in text logs, `"port":"8000"` in JSON ones.
-        guard let line = line(containing: "port", timeout: .seconds(10)),
+        // The startup line (a DEBUG configuration line before it shows PORT as set, 0 for "any"): `port=8000` in
+        // text logs, `"port":"8000"` in JSON ones.
+        guard let line = line(containing: " started", timeout: .seconds(10)),
             let range = line.range(of: " port=") ?? line.range(of: "\"port\":\""),
             let port = Int(line[range.upperBound...].prefix { $0.isNumber })
         else { throw CocoaError(.fileReadUnknown) }
@@ -108,9 +109,7 @@ final class RunningServer {
     }
 
     func get(_ path: String) throws -> (status: Int, body: String) {
-        let address = SocketAddress(host: "127.0.0.1", port: port)
-        guard let address else { throw CocoaError(.fileReadUnknown) }
-        let (status, body) = try HTTPProbe.get(path, from: address, timeout: .seconds(5))
+        let (status, body) = try HTTPProbe.get(path, host: "127.0.0.1", port: port, timeout: .seconds(5))
         return (status, String(decoding: body, as: UTF8.self))
     }
 

@@ -1,3 +1,4 @@
+import DeadlineSocket
 import Glibc
 import TestSupport
 import Testing

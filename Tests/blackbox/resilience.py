@@ -196,12 +196,15 @@ def password_never_shown(binary):
                                    stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         shown = ""
         try:
-            while " port=" not in shown:
+            startup = ""
+            while " started " not in startup:
                 line = process.stdout.readline()
                 if not line:
                     return "serve exited before its startup line with %s" % url
                 shown += line
-            port = int(shown.split(" port=")[1].split()[0])
+                startup = line
+            # The startup line's port: the DEBUG configuration line before it shows PORT as set (0).
+            port = int(startup.split(" port=")[1].split()[0])
             shown += "".join(http(port, "GET", path, timeout=5)[1]
                              for path in ["/health", "/version", "/metrics", "/api/notes"])
         finally:

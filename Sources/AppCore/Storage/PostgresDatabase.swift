@@ -1,3 +1,4 @@
+import DeadlineSocket
 import PostgresClient
 
 /// PostgreSQL through the wire-protocol pool. Values travel as text; SQL never contains them.

@@ -1,3 +1,4 @@
+import DeadlineSocket
 import Dispatch
 
 /// One authenticated session with a PostgreSQL server, speaking protocol 3.0 over plain TCP. The protocol
@@ -9,7 +10,7 @@ import Dispatch
 final class PostgresConnection: @unchecked Sendable {
     /// Where the pool runs this connection's blocking calls.
     let queue = DispatchQueue(label: "postgres.connection")
-    private var socket: BlockingSocket
+    private var socket: DeadlineSocket
     private(set) var isBroken = false
 
     /// A server message larger than this is taken as a protocol violation rather than allocated.
@@ -18,13 +19,15 @@ final class PostgresConnection: @unchecked Sendable {
     /// Connects, authenticates and waits until the server is ready, all by `deadline`. The socket is closed
     /// here on failure, before `self` exists: `deinit` never sees a socket that is not fully set up.
     init(_ configuration: PostgresConfiguration, deadline: Deadline) throws(PostgresError) {
-        var socket = try BlockingSocket.connect(host: configuration.host, port: configuration.port, deadline: deadline)
+        var socket = try Self.mapFailure { () throws(SocketFailure) in
+            try DeadlineSocket.connect(host: configuration.host, port: configuration.port, deadline: deadline)
+        }
         do throws(PostgresError) {
             var startup = StartupStateMachine(configuration)
-            try socket.write(startup.startupMessage, deadline: deadline)
+            try Self.write(startup.startupMessage, to: socket, deadline: deadline)
             conversation: while true {
                 switch try startup.receive(try Self.readMessage(&socket, deadline: deadline)) {
-                case .send(let bytes): try socket.write(bytes, deadline: deadline)
+                case .send(let bytes): try Self.write(bytes, to: socket, deadline: deadline)
                 case .wait: continue
                 case .ready: break conversation
                 }
@@ -47,7 +50,7 @@ final class PostgresConnection: @unchecked Sendable {
     func query(_ sql: String, _ parameters: [String?], deadline: Deadline) throws(PostgresError) -> [[String?]] {
         guard !isBroken else { throw PostgresError(.closed, "connection is closed") }
         do throws(PostgresError) {
-            try socket.write(FrontendMessage.extendedQuery(sql, parameters: parameters), deadline: deadline)
+            try Self.write(FrontendMessage.extendedQuery(sql, parameters: parameters), to: socket, deadline: deadline)
             var answer = QueryStateMachine()
             while true {
                 if case .finished(let rows) = try answer.receive(try Self.readMessage(&socket, deadline: deadline)) {
@@ -60,12 +63,25 @@ final class PostgresConnection: @unchecked Sendable {
         }
     }
 
-    private static func readMessage(_ socket: inout BlockingSocket, deadline: Deadline) throws(PostgresError)
+    private static func readMessage(_ socket: inout DeadlineSocket, deadline: Deadline) throws(PostgresError)
         -> BackendMessage
     {
-        let header = try socket.read(5, deadline: deadline)
+        let header = try mapFailure { () throws(SocketFailure) in try socket.read(5, deadline: deadline) }
         let length = Int(Int32(bitPattern: header[1...4].reduce(0) { $0 << 8 | UInt32($1) }))
         guard length >= 4, length <= maxMessageBytes else { throw BackendMessage.malformed }
-        return BackendMessage(type: header[0], payload: try socket.read(length - 4, deadline: deadline))
+        let payload = try mapFailure { () throws(SocketFailure) in try socket.read(length - 4, deadline: deadline) }
+        return BackendMessage(type: header[0], payload: payload)
+    }
+
+    private static func write(_ bytes: [UInt8], to socket: DeadlineSocket, deadline: Deadline) throws(PostgresError) {
+        try mapFailure { () throws(SocketFailure) in try socket.write(bytes, deadline: deadline) }
+    }
+
+    private static func mapFailure<Value>(_ body: () throws(SocketFailure) -> Value) throws(PostgresError) -> Value {
+        do {
+            return try body()
+        } catch {
+            throw PostgresError(error)
+        }
     }
 }

@@ -1,3 +1,4 @@
+import DeadlineSocket
 import Dispatch
 import Locking
 

@@ -1,3 +1,5 @@
+import DeadlineSocket
+
 /// Why a PostgreSQL operation failed. Never carries the password.
 public struct PostgresError: Error, CustomStringConvertible, Sendable, Equatable {
     public enum Kind: Sendable, Equatable {
@@ -23,6 +25,16 @@ public struct PostgresError: Error, CustomStringConvertible, Sendable, Equatable
     public init(_ kind: Kind, _ message: String) {
         self.kind = kind
         self.message = message
+    }
+
+    /// A socket's failure in the client's terms.
+    init(_ failure: SocketFailure) {
+        switch failure.kind {
+        case .refused: self.init(.refused, failure.message)
+        case .unresolved, .unreachable: self.init(.connection, failure.message)
+        case .timeout: self.init(.timeout, failure.message)
+        case .closed: self.init(.closed, failure.message)
+        }
     }
 
     public var description: String {
