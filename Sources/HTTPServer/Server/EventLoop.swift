@@ -32,8 +32,19 @@ final class EventLoop: @unchecked Sendable {
     private var listenerFD: Int32 = -1
     private var connections: [Int32: Connection] = [:]
     private var nextSerial: UInt64 = 0
-    private var isRunning = true
-    private(set) var isDraining = false
+    private enum Phase {
+        /// Accepting and serving.
+        case serving
+        /// The listener is gone; connections already accepted are served until the server stops the loop.
+        case draining
+        /// The thread ends after the current task.
+        case stopped
+    }
+
+    private var phase = Phase.serving
+    var isDraining: Bool { phase == .draining }
+    /// The loop thread's `pthread_self()`, 0 until it runs: lets `executeAndWait` refuse to deadlock.
+    private let threadID = Atomic<UInt>(0)
     /// While out of descriptors, accepting waits until this time.
     private var acceptPausedUntil: UInt64?
     /// Connections that ended their turn with requests left to answer: they go on after the others had theirs.
@@ -93,8 +104,11 @@ final class EventLoop: @unchecked Sendable {
         if wasEmpty { csystem_wake_signal(wakeFD) }
     }
 
-    /// Runs `task` on the loop's thread and waits until it has run. Never call it from the loop's own thread.
+    /// Runs `task` on the loop's thread and waits until it has run. From the loop's own thread it would wait for
+    /// itself forever: that is a bug in the server, stopped here rather than hung.
     func executeAndWait(_ task: @escaping @Sendable () -> Void) {
+        precondition(
+            threadID.load(ordering: .relaxed) != UInt(pthread_self()), "executeAndWait called on the loop's own thread")
         let done = DispatchSemaphore(value: 0)
         execute {
             task()
@@ -116,7 +130,8 @@ final class EventLoop: @unchecked Sendable {
 
     private func run() {
         var nextTick = MonotonicClock.now() + Self.tick
-        while isRunning {
+        threadID.store(UInt(pthread_self()), ordering: .relaxed)
+        while phase != .stopped {
             let now = MonotonicClock.now()
             var wakeAt = min(nextTick, acceptPausedUntil ?? .max)
             if !waitingForMemory.isEmpty { wakeAt = min(wakeAt, now + Self.memoryPoll) }
@@ -293,7 +308,7 @@ final class EventLoop: @unchecked Sendable {
     /// and closing the listener would reset them. Only connections made after this point are refused.
     func beginDrain() {
         acceptConnections()
-        isDraining = true
+        phase = .draining
         _ = csystem_epoll_remove(epollFD, listenerFD)
     }
 
@@ -310,6 +325,6 @@ final class EventLoop: @unchecked Sendable {
         _ = csystem_epoll_remove(epollFD, listenerFD)
         // The loops refer to one another; this breaks the cycle so each can be freed.
         siblings = []
-        isRunning = false
+        phase = .stopped
     }
 }

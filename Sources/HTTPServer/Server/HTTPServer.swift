@@ -6,6 +6,7 @@ import Locking
 public final class HTTPServer: Sendable {
     private enum State {
         case idle
+        case starting
         case running(listener: Int32, loops: [EventLoop])
         case draining
         case stopped
@@ -24,10 +25,24 @@ public final class HTTPServer: Sendable {
     }
 
     /// Binds and starts serving; returns the address actually bound (the real port when asked for port 0).
+    /// Call it once: a second call is a bug in the caller (it would bind a second listener), stopped here.
     @discardableResult
     public func start() throws(SystemCallError) -> SocketAddress {
+        let mayStart = state.withLock { state -> Bool in
+            guard case .idle = state else { return false }
+            state = .starting
+            return true
+        }
+        precondition(mayStart, "HTTPServer.start() called on a server already started")
         let configuration = context.configuration
-        let (listener, port) = try Socket.listen(on: configuration.address, backlog: configuration.backlog)
+        let listener: Int32
+        let port: Int
+        do {
+            (listener, port) = try Socket.listen(on: configuration.address, backlog: configuration.backlog)
+        } catch {
+            state.withLock { $0 = .idle }
+            throw error
+        }
         var loops: [EventLoop] = []
         var started: [EventLoop] = []
         do throws(SystemCallError) {
@@ -44,6 +59,7 @@ public final class HTTPServer: Sendable {
             // Loops that never ran still hold one another.
             for loop in loops { loop.siblings = [] }
             close(listener)
+            state.withLock { $0 = .idle }
             throw error
         }
         state.withLock { $0 = .running(listener: listener, loops: loops) }
