@@ -15,9 +15,12 @@ let package = Package(
         .target(name: "Locking"),
         // A generic HTTP/1.1 server on POSIX sockets: one epoll thread per core, Dispatch for the rest.
         // Knows nothing of the app.
+        // How text is escaped on its way in and out: URL percent-escapes, JSON string literals, the characters
+        // that disguise a line. Shared by the HTTP server and the app.
+        .target(name: "TextEscaping"),
         // A TCP client socket whose every wait ends by a deadline: for the PostgreSQL client and the health probe.
         .target(name: "DeadlineSocket"),
-        .target(name: "HTTPServer", dependencies: ["CSystem", "Locking", "DeadlineSocket"]),
+        .target(name: "HTTPServer", dependencies: ["CSystem", "Locking", "DeadlineSocket", "TextEscaping"]),
         // The system's SQLite: the one C library this project links.
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         // A PostgreSQL client on the wire protocol (startup, SCRAM/MD5/password auth, extended query), with the
@@ -25,16 +28,20 @@ let package = Package(
         .target(name: "PostgresClient", dependencies: ["Locking", "DeadlineSocket"]),
         // The application: configuration, routes, health checks, storage, logging. Knows nothing of sockets.
         .target(
-            name: "AppCore", dependencies: ["HTTPServer", "PostgresClient", "DeadlineSocket", "CSQLite", "Locking"]),
+            name: "AppCore",
+            dependencies: [
+                "HTTPServer", "PostgresClient", "DeadlineSocket", "TextEscaping", "CSQLite", "Locking",
+            ]),
         // The `app` command: reads the environment, builds the app, runs it.
         .executableTarget(name: "AppMain", dependencies: ["AppCore", "HTTPServer"]),
         // A raw TCP client shared by the tests that talk to a real server, and the trait that keeps tests that
         // block off the cooperative pool.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
-        .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "TestSupport", "Locking"]),
+        .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "TextEscaping", "TestSupport", "Locking"]),
         .testTarget(name: "PostgresClientTests", dependencies: ["PostgresClient", "DeadlineSocket", "TestSupport"]),
         .testTarget(
-            name: "AppCoreTests", dependencies: ["AppCore", "HTTPServer", "PostgresClient", "Locking", "TestSupport"]),
+            name: "AppCoreTests",
+            dependencies: ["AppCore", "HTTPServer", "PostgresClient", "TextEscaping", "Locking", "TestSupport"]),
         // Runs the built `app` binary as a child process; depends on it only so that it is built first.
         .testTarget(name: "AppMainTests", dependencies: ["AppMain", "TestSupport", "Locking"]),
     ],

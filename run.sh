@@ -101,15 +101,19 @@ lint() {
     echo "lint: clean"
 }
 
-# The parser and message sources compiled with the fuzz entry point, outside SwiftPM: libFuzzer brings its own main.
+# The parser and message sources (and the escaping they use) compiled with the fuzz entry point, outside
+# SwiftPM: libFuzzer brings its own main.
 fuzz() {
     local dir=.build-fuzz
     mkdir -p "$dir/corpus" "$dir/artifacts"
     clang -c -g -O1 -fsanitize=fuzzer-no-link,address -I Sources/CSystem/include \
         Sources/CSystem/CSystem.c -o "$dir/CSystem.o"
+    swiftc -sanitize=fuzzer,address -parse-as-library -g -O -wmo -module-name TextEscaping \
+        -emit-module -emit-module-path "$dir/TextEscaping.swiftmodule" -emit-object -o "$dir/TextEscaping.o" \
+        Sources/TextEscaping/*.swift
     swiftc -sanitize=fuzzer,address -parse-as-library -g -O -module-name RequestParserFuzz \
-        -I Sources/CSystem/include Sources/HTTPServer/Parser/*.swift Sources/HTTPServer/Message/*.swift \
-        Fuzz/RequestParserFuzzer.swift "$dir/CSystem.o" -o "$dir/request-parser-fuzzer"
+        -I Sources/CSystem/include -I "$dir" Sources/HTTPServer/Parser/*.swift Sources/HTTPServer/Message/*.swift \
+        Fuzz/RequestParserFuzzer.swift "$dir/CSystem.o" "$dir/TextEscaping.o" -o "$dir/request-parser-fuzzer"
     # The committed seeds stay as they are; what libFuzzer learns goes to the scratch corpus.
     cp Fuzz/corpus/* "$dir/corpus/"
     # Swift's own crash backtracer would wait on every crash; libFuzzer reports them itself.

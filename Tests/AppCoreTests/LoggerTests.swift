@@ -3,6 +3,7 @@ import HTTPServer
 import Locking
 import TestSupport
 import Testing
+import TextEscaping
 
 @testable import AppCore
 

@@ -1,3 +1,5 @@
+import TextEscaping
+
 /// A configuration value the app cannot run with. `description` is the one line printed before exiting 78.
 public struct ConfigError: Error, Equatable, CustomStringConvertible, Sendable {
     public let variable: String

@@ -1,5 +1,5 @@
-import HTTPServer
 import PostgresClient
+import TextEscaping
 
 /// `postgresql://user:password@host:port/dbname?option=value`, with user, password and database percent-decoded.
 public struct PostgresURL: Sendable, Equatable {

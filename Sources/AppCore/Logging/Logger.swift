@@ -1,4 +1,5 @@
 import HTTPServer
+import TextEscaping
 
 /// Writes leveled log lines, as JSON objects or `key=value` text, through a `LogSink` (which never blocks).
 public struct Logger: Sendable {

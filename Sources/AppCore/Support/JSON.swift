@@ -1,4 +1,5 @@
 import HTTPServer
+import TextEscaping
 
 /// A JSON value whose object keys keep their order, so `"status"` always comes first in `/health`.
 public indirect enum JSON: Sendable, Equatable {

@@ -1,3 +1,5 @@
+import TextEscaping
+
 /// A complete, parsed HTTP request. Header names are stored lowercased.
 public struct Request: Sendable {
     public var method: String

@@ -1,3 +1,5 @@
+import TextEscaping
+
 /// Decodes a chunked body (RFC 9112 section 7.1) as it arrives, consuming input as it goes,
 /// so no more than the body limit is ever held. Trailer fields are read and discarded.
 struct ChunkedDecoder {

@@ -1,3 +1,5 @@
+import TextEscaping
+
 /// The four request-target forms of RFC 9112 section 3.2, reduced to a decoded path and a raw query.
 enum RequestTarget {
     static func split(_ target: [UInt8], method: String) throws(HTTPParseError) -> (path: String, query: String?) {

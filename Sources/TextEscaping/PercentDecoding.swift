@@ -21,8 +21,9 @@ public func percentDecoded(_ bytes: [UInt8], plusIsSpace: Bool = false) -> [UInt
     return output
 }
 
+/// The value of one hexadecimal digit, either case.
 @inline(__always)
-func hexValue(_ byte: UInt8) -> UInt8? {
+public func hexValue(_ byte: UInt8) -> UInt8? {
     switch byte {
     case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
     case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - UInt8(ascii: "a") + 10
