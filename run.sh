@@ -193,7 +193,7 @@ case "$verb" in
         swift test --disable-xctest "${SWIFT_BUILD_FLAGS[@]}"
         ;;
     start)
-        swift build -c release "${SWIFT_BUILD_FLAGS[@]}"
+        swift build -c release --product app "${SWIFT_BUILD_FLAGS[@]}"
         exec "$(swift build -c release --show-bin-path)/app" serve
         ;;
     docker-build)
@@ -235,13 +235,13 @@ case "$verb" in
         swift test --no-parallel --disable-xctest --sanitize=thread --scratch-path .build-tsan
         ;;
     blackbox)
-        swift build -c release "${SWIFT_BUILD_FLAGS[@]}"
+        swift build -c release --product app "${SWIFT_BUILD_FLAGS[@]}"
         python3 Tests/blackbox/hostile_clients.py "$(swift build -c release --show-bin-path)/app"
         ;;
     resilience)
         : "${TEST_DATABASE_URL:?start a cluster first: eval \"\$(Tests/postgres/test-cluster.sh start)\"}"
         : "${TEST_POSTMASTER_PID_FILE:?start a cluster first: eval \"\$(Tests/postgres/test-cluster.sh start)\"}"
-        swift build -c release "${SWIFT_BUILD_FLAGS[@]}"
+        swift build -c release --product app "${SWIFT_BUILD_FLAGS[@]}"
         python3 Tests/blackbox/resilience.py "$(swift build -c release --show-bin-path)/app" "$TEST_DATABASE_URL" \
             "$TEST_POSTMASTER_PID_FILE"
         ;;
@@ -249,14 +249,14 @@ case "$verb" in
         fuzz
         ;;
     observability)
-        swift build -c release "${SWIFT_BUILD_FLAGS[@]}"
+        swift build -c release --product app "${SWIFT_BUILD_FLAGS[@]}"
         python3 Tests/blackbox/metrics_exposition.py "$(swift build -c release --show-bin-path)/app"
         python3 Tests/blackbox/prometheus_scrape.py "$(swift build -c release --show-bin-path)/app"
         ;;
     bench)
         # Built as the Dockerfile builds it (one static executable), in a scratch directory of its own so
         # the debug and release builds above are not rebuilt each time.
-        swift build -c release -Xswiftc -static-executable --scratch-path .build-bench "${SWIFT_BUILD_FLAGS[@]}"
+        swift build -c release --product app -Xswiftc -static-executable --scratch-path .build-bench "${SWIFT_BUILD_FLAGS[@]}"
         python3 bench/bench.py "$(swift build -c release --scratch-path .build-bench --show-bin-path)/app" \
             --seconds "${BENCH_SECONDS:-5}" --rounds "${BENCH_ROUNDS:-3}"
         ;;

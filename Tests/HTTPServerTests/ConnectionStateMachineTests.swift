@@ -21,10 +21,15 @@ import Testing
         return timeouts
     }
 
-    static func machine(maxPendingOutputBytes: Int = 1024 * 1024) -> ConnectionStateMachine {
+    static func machine(maxPendingOutputBytes: Int = 1024 * 1024, budget: BufferBudget = roomyBudget)
+        -> ConnectionStateMachine
+    {
         ConnectionStateMachine(
-            limits: HTTPLimits(), timeouts: timeouts, maxPendingOutputBytes: maxPendingOutputBytes, now: start)
+            limits: HTTPLimits(), timeouts: timeouts, maxPendingOutputBytes: maxPendingOutputBytes, budget: budget,
+            now: start)
     }
+
+    static let roomyBudget = BufferBudget(limit: 1 << 30, statistics: ServerStatistics())
 
     static func receive(_ machine: inout ConnectionStateMachine, _ text: String, at now: UInt64) {
         Array(text.utf8).withUnsafeBytes { machine.received($0, now: now) }
@@ -37,7 +42,7 @@ import Testing
     /// Parses the next request and queues a small answer for it, as `Connection` does.
     @discardableResult
     static func answerNext(_ machine: inout ConnectionStateMachine, at now: UInt64, draining: Bool = false) -> Bool {
-        guard case .request(let request, _) = machine.nextRequest(now: now, budgetHasRoom: true) else { return false }
+        guard case .request(let request, _) = machine.nextRequest(now: now) else { return false }
         let keepAlive = machine.keepsAlive(request, draining: draining)
         machine.queue(Array("HTTP/1.1 200 OK\r\n\r\n".utf8), keepAlive: keepAlive)
         return true
@@ -68,7 +73,7 @@ import Testing
     @Test func aHeadThatNeverEndsIsAnswered408AtTheHeaderTimeout() {
         var machine = Self.machine()
         Self.receive(&machine, "GET / HTTP/1.1\r\n", at: Self.at(1))
-        #expect(machine.nextRequest(now: Self.at(1), budgetHasRoom: true).isNeedInput)
+        #expect(machine.nextRequest(now: Self.at(1)).isNeedInput)
         // A byte now and then does not extend the header timeout: it runs from the first byte.
         for second in 2...10 { Self.receive(&machine, "X", at: Self.at(Double(second))) }
         #expect(machine.timerFired(now: Self.at(11)) == .none)
@@ -78,7 +83,7 @@ import Testing
     @Test func aStalledBodyTimesOutAfterTheBodyTimeout() {
         var machine = Self.machine()
         Self.receive(&machine, "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nabc", at: Self.at(1))
-        #expect(machine.nextRequest(now: Self.at(1), budgetHasRoom: true).isNeedInput)
+        #expect(machine.nextRequest(now: Self.at(1)).isNeedInput)
         #expect(machine.timerFired(now: Self.at(11)) == .none)
         #expect(machine.timerFired(now: Self.at(11.001)) == .timeOut("request body timed out"))
     }
@@ -87,11 +92,11 @@ import Testing
     @Test func aBodySlowerThanTheMinimumRateIsAnswered408() {
         var machine = Self.machine()
         Self.receive(&machine, "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n", at: Self.at(0))
-        #expect(machine.nextRequest(now: Self.at(0), budgetHasRoom: true).isNeedInput)
+        #expect(machine.nextRequest(now: Self.at(0)).isNeedInput)
         // 9 bytes a second, every second: never quiet for long, but too slow.
         for second in 1...10 {
             Self.receive(&machine, String(repeating: "b", count: 9), at: Self.at(Double(second)))
-            _ = machine.nextRequest(now: Self.at(Double(second)), budgetHasRoom: true)
+            _ = machine.nextRequest(now: Self.at(Double(second)))
         }
         // 90 bytes bought 0.9 s beyond the grace.
         #expect(machine.timerFired(now: Self.at(10.899)) == .none)
@@ -101,12 +106,12 @@ import Testing
     @Test func aBodyFasterThanTheMinimumRateCompletes() {
         var machine = Self.machine()
         Self.receive(&machine, "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 3000\r\n\r\n", at: Self.at(0))
-        _ = machine.nextRequest(now: Self.at(0), budgetHasRoom: true)
+        _ = machine.nextRequest(now: Self.at(0))
         // 200 bytes a second for 15 s: past the grace, and always ahead of 100 bytes a second.
         for second in 1...15 {
             Self.receive(&machine, String(repeating: "b", count: 200), at: Self.at(Double(second)))
             #expect(machine.timerFired(now: Self.at(Double(second))) == .none)
-            if case .request(let request, _) = machine.nextRequest(now: Self.at(Double(second)), budgetHasRoom: true) {
+            if case .request(let request, _) = machine.nextRequest(now: Self.at(Double(second))) {
                 #expect(second == 15)
                 #expect(request.body.count == 3000)
             }
@@ -117,10 +122,10 @@ import Testing
         var machine = Self.machine()
         let length = 1_000_000
         Self.receive(&machine, "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: \(length)\r\n\r\n", at: Self.at(0))
-        _ = machine.nextRequest(now: Self.at(0), budgetHasRoom: true)
+        _ = machine.nextRequest(now: Self.at(0))
         for second in stride(from: 5, through: 120, by: 5) {
             Self.receive(&machine, String(repeating: "b", count: 4096), at: Self.at(Double(second)))
-            _ = machine.nextRequest(now: Self.at(Double(second)), budgetHasRoom: true)
+            _ = machine.nextRequest(now: Self.at(Double(second)))
         }
         #expect(machine.timerFired(now: Self.at(120)) == .none)
         #expect(machine.timerFired(now: Self.at(120.001)) == .timeOut("request body too slow"))
@@ -139,14 +144,14 @@ import Testing
     @Test func aRunningHandlerIsNeverTimedOut() {
         var machine = Self.machine()
         Self.receive(&machine, Self.get, at: Self.at(0))
-        guard case .request(let request, _) = machine.nextRequest(now: Self.at(0), budgetHasRoom: true) else {
+        guard case .request(let request, _) = machine.nextRequest(now: Self.at(0)) else {
             Issue.record("no request")
             return
         }
         machine.handlerStarted(bodyBytes: request.body.count)
         #expect(machine.state == .awaitingHandler)
         #expect(machine.timerFired(now: Self.at(3600)) == .none)
-        #expect(machine.interest(budgetHasRoom: true) == 0)
+        #expect(machine.interest == 0)
         let finished = machine.handlerFinished()
         #expect(finished)
         #expect(machine.state == .open)
@@ -155,7 +160,7 @@ import Testing
     @Test func aHandlerThatOutlivesItsConnectionFindsItClosed() {
         var machine = Self.machine()
         Self.receive(&machine, Self.get, at: Self.at(0))
-        _ = machine.nextRequest(now: Self.at(0), budgetHasRoom: true)
+        _ = machine.nextRequest(now: Self.at(0))
         machine.handlerStarted(bodyBytes: 0)
         machine.closed()
         let stillWanted = machine.handlerFinished()
@@ -171,7 +176,7 @@ import Testing
         Self.receive(&machine, "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", at: Self.at(0))
         Self.answerNext(&machine, at: Self.at(0))
         #expect(machine.state == .closing)
-        #expect(machine.nextRequest(now: Self.at(0), budgetHasRoom: true).isNotOpen)
+        #expect(machine.nextRequest(now: Self.at(0)).isNotOpen)
         Self.writeAll(&machine, at: Self.at(0))
         #expect(machine.drained(now: Self.at(0), unreadBytes: { false }) == .close)
     }
@@ -184,7 +189,7 @@ import Testing
         Self.writeAll(&machine, at: Self.at(0))
         let until = Self.at(0) + ConnectionStateMachine.lingerTime
         #expect(machine.drained(now: Self.at(0), unreadBytes: { false }) == .linger(until: until))
-        #expect(machine.acceptsInput(budgetHasRoom: false))
+        #expect(machine.acceptsInput)
         Self.receive(&machine, "ignored", at: Self.at(1))
         #expect(machine.holding == 0)
         #expect(machine.timerFired(now: until - 1) == .none)
@@ -206,7 +211,7 @@ import Testing
         Self.receive(&machine, Self.get, at: Self.at(0))
         let closesNow = machine.peerClosed()
         #expect(!closesNow)
-        guard case .request(let request, _) = machine.nextRequest(now: Self.at(0), budgetHasRoom: true) else {
+        guard case .request(let request, _) = machine.nextRequest(now: Self.at(0)) else {
             Issue.record("no request")
             return
         }
@@ -232,7 +237,7 @@ import Testing
         var answered = 0
         while Self.answerNext(&machine, at: Self.at(0)) { answered += 1 }
         #expect(answered == ConnectionStateMachine.requestsPerTurn)
-        #expect(machine.nextRequest(now: Self.at(0), budgetHasRoom: true).isTurnOver)
+        #expect(machine.nextRequest(now: Self.at(0)).isTurnOver)
         #expect(machine.hasBufferedRequests)
         machine.startTurn()
         while Self.answerNext(&machine, at: Self.at(0)) { answered += 1 }
@@ -243,33 +248,36 @@ import Testing
     @Test func readingStopsWhileTooManyResponsesWait() {
         var machine = Self.machine(maxPendingOutputBytes: 100)
         Self.receive(&machine, Self.get + Self.get, at: Self.at(0))
-        _ = machine.nextRequest(now: Self.at(0), budgetHasRoom: true)
+        _ = machine.nextRequest(now: Self.at(0))
         machine.queue([UInt8](repeating: 0, count: 101), keepAlive: true)
-        #expect(machine.nextRequest(now: Self.at(0), budgetHasRoom: true).isOutputFull)
-        #expect(!machine.acceptsInput(budgetHasRoom: true))
-        #expect(machine.interest(budgetHasRoom: true) == CSYSTEM_EVENT_WRITE)
+        #expect(machine.nextRequest(now: Self.at(0)).isOutputFull)
+        #expect(!machine.acceptsInput)
+        #expect(machine.interest == CSYSTEM_EVENT_WRITE)
         machine.wrote(50, now: Self.at(1))
         #expect(Self.answerNext(&machine, at: Self.at(1)))
     }
 
     /// Once the server's budget is spent, a connection may keep only its allowance of unread responses.
     @Test func aSpentBudgetShrinksWhatMayWait() {
-        var machine = Self.machine()
+        let budget = BufferBudget(limit: 1024 * 1024, statistics: ServerStatistics())
+        var machine = Self.machine(budget: budget)
         machine.queue([UInt8](repeating: 0, count: BufferBudget.allowance + 1), keepAlive: true)
-        #expect(!machine.outputIsFull(budgetHasRoom: true))
-        #expect(machine.outputIsFull(budgetHasRoom: false))
+        #expect(!machine.outputIsFull)
+        budget.change(by: 1024 * 1024)
+        #expect(machine.outputIsFull)
+        #expect(!machine.acceptsInput)
     }
 
     @Test func expectContinueIsAnsweredOnceBeforeTheBody() {
         var machine = Self.machine()
         let head = "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nExpect: 100-continue\r\n\r\n"
         Self.receive(&machine, head, at: Self.at(0))
-        #expect(machine.nextRequest(now: Self.at(0), budgetHasRoom: true).isNeedInput)
+        #expect(machine.nextRequest(now: Self.at(0)).isNeedInput)
         #expect(machine.pendingOutput == ResponseSerializer.continueLine.count)
-        #expect(machine.nextRequest(now: Self.at(0), budgetHasRoom: true).isNeedInput)
+        #expect(machine.nextRequest(now: Self.at(0)).isNeedInput)
         #expect(machine.pendingOutput == ResponseSerializer.continueLine.count)
         Self.receive(&machine, "abc", at: Self.at(1))
-        guard case .request(let request, let started) = machine.nextRequest(now: Self.at(1), budgetHasRoom: true)
+        guard case .request(let request, let started) = machine.nextRequest(now: Self.at(1))
         else {
             Issue.record("no request")
             return
@@ -281,7 +289,7 @@ import Testing
     @Test func garbageIsMalformed() {
         var machine = Self.machine()
         Self.receive(&machine, "NOT HTTP\r\n\r\n", at: Self.at(0))
-        guard case .malformed(let error) = machine.nextRequest(now: Self.at(0), budgetHasRoom: true) else {
+        guard case .malformed(let error) = machine.nextRequest(now: Self.at(0)) else {
             Issue.record("garbage parsed")
             return
         }
@@ -303,10 +311,10 @@ import Testing
     @Test func waitingForMemoryWatchesOnlyForThePeerClosing() {
         var machine = Self.machine()
         machine.pauseForMemory()
-        #expect(!machine.acceptsInput(budgetHasRoom: true))
-        #expect(machine.interest(budgetHasRoom: true) == CSYSTEM_EVENT_PEER_CLOSED)
+        #expect(!machine.acceptsInput)
+        #expect(machine.interest == CSYSTEM_EVENT_PEER_CLOSED)
         machine.memoryAvailable()
-        #expect(machine.interest(budgetHasRoom: true) == CSYSTEM_EVENT_READ)
+        #expect(machine.interest == CSYSTEM_EVENT_READ)
     }
 
     // MARK: Eviction

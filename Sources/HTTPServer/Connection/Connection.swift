@@ -34,7 +34,8 @@ final class Connection {
         let configuration = loop.context.configuration
         machine = ConnectionStateMachine(
             limits: configuration.limits, timeouts: configuration.timeouts,
-            maxPendingOutputBytes: configuration.maxPendingOutputBytes, now: MonotonicClock.now())
+            maxPendingOutputBytes: configuration.maxPendingOutputBytes, budget: loop.context.budget,
+            now: MonotonicClock.now())
     }
 
     /// Whether closing now would cut off a request or a response (including one the kernel holds unread).
@@ -89,7 +90,7 @@ final class Connection {
     }
 
     private func readAvailable() {
-        guard machine.acceptsInput(budgetHasRoom: context.budget.hasRoom) else { return }
+        guard machine.acceptsInput else { return }
         var room = context.budget.room(holding: machine.holding)
         if room == 0, machine.mayOverdraw, loop.mayOverdraw(self) { room = loop.readBuffer.count }
         if room == 0, isOpen {
@@ -124,7 +125,7 @@ final class Connection {
         var stop = answerBufferedRequests()
         flush()
         // Room was made only if the flush emptied enough: otherwise a write event resumes us.
-        while case .outputFull = stop, !machine.outputIsFull(budgetHasRoom: context.budget.hasRoom) {
+        while case .outputFull = stop, !machine.outputIsFull {
             stop = answerBufferedRequests()
             flush()
         }
@@ -136,7 +137,7 @@ final class Connection {
     /// Dispatches requests until the machine says why it stops.
     private func answerBufferedRequests() -> ConnectionStateMachine.Next {
         while true {
-            let next = machine.nextRequest(now: MonotonicClock.now(), budgetHasRoom: context.budget.hasRoom)
+            let next = machine.nextRequest(now: MonotonicClock.now())
             switch next {
             case .request(let request, let started):
                 loop.endOverdraft(self)
@@ -154,10 +155,10 @@ final class Connection {
         var request = request
         request.id = loop.requestIDs.id(for: request.headers)
         request.remoteAddress = remoteAddress
-        switch context.dispatcher.dispatch(request) {
+        switch context.dispatcher.dispatch(&request) {
         case .answered(let response, let route):
             answer(request, response, route: route, started: started)
-        case .handOff(let handle, let request, let route):
+        case .handOff(let handle, let route):
             runAsync(handle, request: request, route: route, started: started)
         }
     }
@@ -217,7 +218,7 @@ final class Connection {
     private func flush() {
         if machine.state == .closed { return }
         while machine.pendingOutput > 0 {
-            let sent = machine.withPendingOutput { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            let sent = machine.sendPending { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
             if sent > 0 {
                 machine.wrote(sent, now: MonotonicClock.now())
             } else if sent < 0 && errno == EINTR {
@@ -250,7 +251,7 @@ final class Connection {
     }
 
     private func updateInterest() {
-        let events = machine.interest(budgetHasRoom: context.budget.hasRoom)
+        let events = machine.interest
         guard events != watchedEvents else { return }
         watchedEvents = events
         loop.watch(fd, events: events)

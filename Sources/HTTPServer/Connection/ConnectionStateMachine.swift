@@ -81,11 +81,14 @@ struct ConnectionStateMachine {
     private var answeredThisTurn = 0
     private let timeouts: HTTPTimeouts
     private let maxPendingOutputBytes: Int
+    /// The server's memory for all connections: read (never changed) here, and only when a decision needs it.
+    private let budget: BufferBudget
 
-    init(limits: HTTPLimits, timeouts: HTTPTimeouts, maxPendingOutputBytes: Int, now: UInt64) {
+    init(limits: HTTPLimits, timeouts: HTTPTimeouts, maxPendingOutputBytes: Int, budget: BufferBudget, now: UInt64) {
         parser = RequestParser(limits: limits)
         self.timeouts = timeouts
         self.maxPendingOutputBytes = maxPendingOutputBytes
+        self.budget = budget
         acceptedAt = now
         lastProgress = now
     }
@@ -105,25 +108,25 @@ struct ConnectionStateMachine {
     var mayOverdraw: Bool { parser.isReadingBody && pendingOutput == 0 }
 
     /// Too many responses wait for the client: its own limit, or its allowance once the server's budget is spent.
-    func outputIsFull(budgetHasRoom: Bool) -> Bool {
-        pendingOutput > maxPendingOutputBytes || (pendingOutput > BufferBudget.allowance && !budgetHasRoom)
+    var outputIsFull: Bool {
+        pendingOutput > maxPendingOutputBytes || (pendingOutput > BufferBudget.allowance && !budget.hasRoom)
     }
 
     /// Reading pauses while a handler runs, while the client is not reading its responses, or while the
     /// server has no memory to spare for it.
-    func acceptsInput(budgetHasRoom: Bool) -> Bool {
+    var acceptsInput: Bool {
         if peerClosedWrite || waitingForMemory { return false }
         switch state {
-        case .open: return !outputIsFull(budgetHasRoom: budgetHasRoom)
+        case .open: return !outputIsFull
         case .lingering: return true
         case .awaitingHandler, .closing, .closed: return false
         }
     }
 
     /// The events to watch the socket for.
-    func interest(budgetHasRoom: Bool) -> UInt32 {
+    var interest: UInt32 {
         var events: UInt32 = 0
-        if acceptsInput(budgetHasRoom: budgetHasRoom) { events |= CSYSTEM_EVENT_READ }
+        if acceptsInput { events |= CSYSTEM_EVENT_READ }
         if waitingForMemory { events |= CSYSTEM_EVENT_PEER_CLOSED }
         if pendingOutput > 0 { events |= CSYSTEM_EVENT_WRITE }
         return events
@@ -173,20 +176,21 @@ struct ConnectionStateMachine {
 
     // MARK: Requests
 
-    mutating func nextRequest(now: UInt64, budgetHasRoom: Bool) -> Next {
+    /// `now` is read only when a request completes or its body starts.
+    mutating func nextRequest(now: @autoclosure () -> UInt64) -> Next {
         guard case .open = state else { return .notOpen }
-        if outputIsFull(budgetHasRoom: budgetHasRoom) { return .outputFull }
+        if outputIsFull { return .outputFull }
         if answeredThisTurn >= Self.requestsPerTurn { return .turnOver }
         do {
             guard case .request(let request) = try parser.parse(&input) else {
-                noteBodyStart(now: now)
+                if parser.isReadingBody && bodyStarted == nil { noteBodyStart(now: now()) }
                 sendContinueIfAwaited()
                 return .needInput
             }
             continueSent = false
             answeredThisTurn += 1
-            let started = requestStarted ?? now
-            requestStarted = input.isEmpty ? nil : now
+            let started = requestStarted ?? now()
+            requestStarted = input.isEmpty ? nil : now()
             requestBytes = input.readableCount
             bodyStarted = nil
             return .request(request, started: started)
@@ -240,9 +244,11 @@ struct ConnectionStateMachine {
 
     // MARK: Output
 
-    /// The bytes still to write.
-    func withPendingOutput<Result>(_ body: (UnsafeRawBufferPointer) -> Result) -> Result {
-        output.withUnsafeBytes { body(UnsafeRawBufferPointer(rebasing: $0[outputSent...])) }
+    /// Hands the bytes still to write to `send`, which returns what a `send` call returns.
+    func sendPending(_ send: (UnsafeRawBufferPointer) -> Int) -> Int {
+        // Only the offset is captured: capturing `self` would copy the whole machine on every write.
+        let start = outputSent
+        return output.withUnsafeBytes { send(UnsafeRawBufferPointer(rebasing: $0[start...])) }
     }
 
     mutating func wrote(_ count: Int, now: UInt64) {
@@ -260,13 +266,13 @@ struct ConnectionStateMachine {
 
     /// Everything queued is written. A closing connection sends FIN at once and closes, lingering only if the
     /// client may still be sending; `unreadBytes` asks the kernel, and only when it matters.
-    mutating func drained(now: UInt64, unreadBytes: () -> Bool) -> AfterDrain {
+    mutating func drained(now: @autoclosure () -> UInt64, unreadBytes: () -> Bool) -> AfterDrain {
         output.removeAll(keepingCapacity: output.capacity <= Self.compactionThreshold)
         outputSent = 0
         switch state {
         case .closing:
             if peerClosedWrite || (input.isEmpty && parser.isIdle && !unreadBytes()) { return .close }
-            let until = now + Self.lingerTime
+            let until = now() + Self.lingerTime
             state = .lingering(until: until)
             input = InputBuffer()
             return .linger(until: until)

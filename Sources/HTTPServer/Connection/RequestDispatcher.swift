@@ -1,19 +1,26 @@
 /// Finds each request's handler, counts it in the statistics, and tells the server's owner what was answered.
 /// Knows nothing of sockets: the connection hands it requests and writes what it answers.
-struct RequestDispatcher: Sendable {
+/// A class, so that reaching it from a connection is one reference, not a copy of the router and observer.
+final class RequestDispatcher: Sendable {
     let router: Router
     let statistics: ServerStatistics
     let observer: RequestObserver?
+
+    init(router: Router, statistics: ServerStatistics, observer: RequestObserver?) {
+        self.router = router
+        self.statistics = statistics
+        self.observer = observer
+    }
 
     enum Outcome {
         /// Answered on the loop's thread: not found, not allowed, or a synchronous handler.
         case answered(Response, route: String?)
         /// An async handler must run off the loop; call `handlerFinished()` when it returns.
-        case handOff(@Sendable (Request) async -> Response, Request, route: String)
+        case handOff(@Sendable (Request) async -> Response, route: String)
     }
 
-    func dispatch(_ request: Request) -> Outcome {
-        var request = request
+    /// Sets the request's path parameters when a route matches.
+    func dispatch(_ request: inout Request) -> Outcome {
         statistics.requestStarted()
         switch router.match(method: request.method, path: request.path) {
         case .notFound:
@@ -31,7 +38,7 @@ struct RequestDispatcher: Sendable {
                 statistics.requestFinished()
                 return .answered(response, route: pattern)
             case .async(let handle):
-                return .handOff(handle, request, route: pattern)
+                return .handOff(handle, route: pattern)
             }
         }
     }
