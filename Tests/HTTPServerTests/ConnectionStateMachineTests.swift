@@ -43,7 +43,7 @@ import Testing
     @discardableResult
     static func answerNext(_ machine: inout ConnectionStateMachine, at now: UInt64, draining: Bool = false) -> Bool {
         guard case .request(let request, _) = machine.nextRequest(now: now) else { return false }
-        let keepAlive = machine.keepsAlive(request, draining: draining)
+        let keepAlive = machine.keepsAlive(wanted: request.wantsKeepAlive, draining: draining)
         machine.queue(Array("HTTP/1.1 200 OK\r\n\r\n".utf8), keepAlive: keepAlive)
         return true
     }
@@ -215,7 +215,7 @@ import Testing
             Issue.record("no request")
             return
         }
-        #expect(!machine.keepsAlive(request, draining: false))
+        #expect(!machine.keepsAlive(wanted: request.wantsKeepAlive, draining: false))
         machine.queue([1], keepAlive: false)
         Self.writeAll(&machine, at: Self.at(0))
         #expect(machine.drained(now: Self.at(0), unreadBytes: { true }) == .close)

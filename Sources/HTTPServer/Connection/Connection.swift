@@ -189,7 +189,7 @@ final class Connection {
 
     /// Queues the response; the caller flushes.
     private func answer(_ request: Request, _ response: Response, route: String?, started: UInt64) {
-        let keepAlive = machine.keepsAlive(request, draining: loop.isDraining)
+        let keepAlive = machine.keepsAlive(wanted: request.wantsKeepAlive, draining: loop.isDraining)
         machine.queue(
             ResponseSerializer.serialize(
                 response, date: loop.dateCache.current(), requestID: request.id, version: request.version,

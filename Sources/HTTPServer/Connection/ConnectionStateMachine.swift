@@ -95,9 +95,11 @@ struct ConnectionStateMachine {
 
     // MARK: What it holds and wants
 
+    @inline(__always)
     var pendingOutput: Int { output.count - outputSent }
 
     /// Bytes this connection holds for its client; none once closed.
+    @inline(__always)
     var holding: Int {
         if case .closed = state { return 0 }
         return input.heldBytes + parser.bufferedBodyBytes + handlerBodyBytes + output.count
@@ -105,15 +107,18 @@ struct ConnectionStateMachine {
 
     /// Only a body can need more than the allowance to be answered: a client sending many small requests can
     /// always be answered from its allowance.
+    @inline(__always)
     var mayOverdraw: Bool { parser.isReadingBody && pendingOutput == 0 }
 
     /// Too many responses wait for the client: its own limit, or its allowance once the server's budget is spent.
+    @inline(__always)
     var outputIsFull: Bool {
         pendingOutput > maxPendingOutputBytes || (pendingOutput > BufferBudget.allowance && !budget.hasRoom)
     }
 
     /// Reading pauses while a handler runs, while the client is not reading its responses, or while the
     /// server has no memory to spare for it.
+    @inline(__always)
     var acceptsInput: Bool {
         if peerClosedWrite || waitingForMemory { return false }
         switch state {
@@ -124,6 +129,7 @@ struct ConnectionStateMachine {
     }
 
     /// The events to watch the socket for.
+    @inline(__always)
     var interest: UInt32 {
         var events: UInt32 = 0
         if acceptsInput { events |= CSYSTEM_EVENT_READ }
@@ -143,9 +149,11 @@ struct ConnectionStateMachine {
     }
 
     /// Answered requests may still be buffered after a turn: the loop should come back to them.
+    @inline(__always)
     var hasBufferedRequests: Bool { state == .open && !input.isEmpty }
 
     /// The client finished sending and has every answer: nothing more can happen on this connection.
+    @inline(__always)
     var isFinished: Bool { state == .open && peerClosedWrite && pendingOutput == 0 }
 
     // MARK: Input
@@ -199,9 +207,10 @@ struct ConnectionStateMachine {
         }
     }
 
-    /// Whether the answer to `request` may leave the connection open.
-    func keepsAlive(_ request: Request, draining: Bool) -> Bool {
-        request.wantsKeepAlive && !draining && !peerClosedWrite
+    /// Whether the answer to a request that wants keep-alive may leave the connection open.
+    @inline(__always)
+    func keepsAlive(wanted: Bool, draining: Bool) -> Bool {
+        wanted && !draining && !peerClosedWrite
     }
 
     /// Queues a serialized response; without keep-alive it is the last.
@@ -227,6 +236,7 @@ struct ConnectionStateMachine {
 
     /// When the request being received (or, between requests, the last progress) started: for the duration
     /// of an answer given outside any parsed request.
+    @inline(__always)
     var currentRequestStart: UInt64 { requestStarted ?? lastProgress }
 
     /// The body's minimum rate is measured from the end of its head.
@@ -244,8 +254,9 @@ struct ConnectionStateMachine {
 
     // MARK: Output
 
-    /// Hands the bytes still to write to `send`, which returns what a `send` call returns.
-    func sendPending(_ send: (UnsafeRawBufferPointer) -> Int) -> Int {
+    /// Hands the bytes still to write to `send`, which returns what a `send` call returns. Mutating only so
+    /// that the caller's access is in place: a read access with a closure would copy the whole machine.
+    mutating func sendPending(_ send: (UnsafeRawBufferPointer) -> Int) -> Int {
         // Only the offset is captured: capturing `self` would copy the whole machine on every write.
         let start = outputSent
         return output.withUnsafeBytes { send(UnsafeRawBufferPointer(rebasing: $0[start...])) }
