@@ -1,4 +1,5 @@
 import Dispatch
+import Glibc
 import HTTPServer
 import Locking
 import TestSupport
@@ -157,6 +158,42 @@ private let sampleRecord = RequestRecord(
 
     @Test func timestampsAreRFC3339UTCWithMilliseconds() {
         #expect(Timestamp.format(seconds: 0, milliseconds: 7) == "1970-01-01T00:00:00.007Z")
+    }
+
+    /// The date arithmetic replaces `gmtime_r`: it must agree with it on leap days, century years that are
+    /// and are not leap years, the ends of months, and before 1970.
+    @Test(arguments: [
+        -86_401, -1, 0, 68_169_599, 951_782_400, 951_868_799, 978_307_199, 1_709_251_199, 1_796_083_200,
+        4_107_542_399, 4_107_542_400, 253_402_300_799,
+    ])
+    func timestampsAgreeWithTheCLibrary(seconds: Int) {
+        var time = seconds
+        var parts = tm()
+        gmtime_r(&time, &parts)
+        var text = [CChar](repeating: 0, count: 32)
+        let length = strftime(&text, text.count, "%Y-%m-%dT%H:%M:%S", &parts)
+        let expected = String(decoding: text[..<length].map { UInt8(bitPattern: $0) }, as: UTF8.self) + ".042Z"
+        #expect(Timestamp.format(seconds: seconds, milliseconds: 42) == expected)
+    }
+
+    /// Plain text is copied without escaping; whatever is not must come out exactly as the escaping path
+    /// writes it, in both formats.
+    @Test(arguments: [
+        "plain", "/api/notes/12", "", "with space", "a=b", "caf\u{e9}", "quote\"d", "back\\slash",
+        "tab\there", "del\u{7f}", "bidi\u{202e}x",
+    ])
+    func fieldsAreEscapedExactlyWhenTheyNeedIt(value: String) throws {
+        let lines = Lines()
+        lines.logger(.info, .json).info("m", [("k", value)])
+        let json = try #require(lines.all.first)
+        #expect(json.hasSuffix(",\"k\":\(jsonQuoted(value))}\n"))
+        #expect(try lines.json().first?["k"] == .string(value))
+
+        let textLines = Lines()
+        textLines.logger(.info).info("m", [("k", value)])
+        let escaped = value.escapedForDisplay
+        let quoted = escaped.isEmpty || escaped != value || value.contains(" ") || value.contains("=")
+        #expect(textLines.all.first?.hasSuffix(" INFO m k=\(quoted ? "\"\(escaped)\"" : escaped)\n") == true)
     }
 }
 

@@ -5,13 +5,23 @@ import Locking
 /// Where finished log lines go: a bounded buffer that a queue of its own drains to the output. Adding a line
 /// never waits on the output (a slow terminal, a full pipe to `docker logs`); when the buffer is full the line
 /// is dropped and counted instead, so a stalled log cannot stall clients.
+///
+/// With access logs on, lines arrive at the rate of requests. So appending is one copy under a lock held for
+/// nothing else, and the writer is not woken for each line: the first line into an empty buffer schedules a
+/// drain a moment later (`gatherTime`), which then writes everything that arrived meanwhile in one call.
 public final class LogSink: Sendable {
     private struct State {
         var pending: [UInt8] = []
-        /// A drain is queued or running: it will pick up anything appended meanwhile.
+        /// The buffer the last drain wrote, kept so that the next one does not grow a new array from nothing.
+        var spare: [UInt8] = []
+        /// A drain is scheduled and has not yet taken the pending lines: it will take these too.
         var draining = false
         var dropped = 0
     }
+
+    /// How long a line may wait for others to share its write: short enough that `docker logs -f` looks
+    /// immediate, long enough that a busy server writes a few hundred times a second rather than per line.
+    static let gatherTime = DispatchTimeInterval.milliseconds(5)
 
     private let state = Locked(State())
     private let capacity: Int
@@ -28,22 +38,27 @@ public final class LogSink: Sendable {
     public var droppedLines: Int { state.withLock { $0.dropped } }
 
     public func append(_ line: String) {
+        append(Array(line.utf8))
+    }
+
+    /// `line` must be whole lines, each ending in a newline.
+    public func append(_ line: [UInt8]) {
         state.withLock { state in
-            guard state.pending.count + line.utf8.count <= capacity else {
+            guard state.pending.count + line.count <= capacity else {
                 state.dropped += 1
                 return
             }
-            state.pending.append(contentsOf: line.utf8)
+            state.pending.append(contentsOf: line)
             guard !state.draining else { return }
             state.draining = true
-            // Queued under the lock, so `flush` cannot slip in between the flag and the drain.
-            queue.async { self.drain() }
+            // Scheduled under the lock, so `flush` cannot slip in between the flag and the drain.
+            queue.asyncAfter(deadline: .now() + Self.gatherTime) { self.drain() }
         }
     }
 
     /// Waits until every line appended so far is written.
     public func flush() {
-        queue.sync {}
+        queue.sync { while drain() {} }
     }
 
     /// Waits as `flush` does, but no longer than `timeout`: before the process exits, a reader that stopped
@@ -51,23 +66,32 @@ public final class LogSink: Sendable {
     @discardableResult
     public func flush(timeout: Duration) -> Bool {
         let written = DispatchSemaphore(value: 0)
-        queue.async { written.signal() }
+        queue.async {
+            while self.drain() {}
+            written.signal()
+        }
         return written.wait(timeout: .now() + timeout.inSeconds) == .success
     }
 
-    private func drain() {
-        while true {
-            let batch = state.withLock { state -> [UInt8]? in
-                guard !state.pending.isEmpty else {
-                    state.draining = false
-                    return nil
-                }
-                defer { state.pending = [] }
-                return state.pending
+    /// Writes what is pending in one call; runs only on `queue`. Lines appended meanwhile schedule the next
+    /// drain, so under steady load there is one write per `gatherTime`, not one per line. Returns whether
+    /// there was anything to write.
+    @discardableResult
+    private func drain() -> Bool {
+        var batch = state.withLock { state -> [UInt8] in
+            state.draining = false
+            let lines = state.pending
+            if !lines.isEmpty {
+                state.pending = state.spare
+                state.spare = []
             }
-            guard let batch else { return }
-            write(batch)
+            return lines
         }
+        if batch.isEmpty { return false }
+        write(batch)
+        batch.removeAll(keepingCapacity: true)
+        state.withLock { $0.spare = batch }
+        return true
     }
 
     public static let standardOutput: @Sendable ([UInt8]) -> Void = { bytes in

@@ -18,12 +18,12 @@ public struct Logger: Sendable {
     /// `fields` follow the message: `key=value` in text (quoted when needed), string members in JSON.
     public func log(_ level: LogLevel, _ message: String, _ fields: [(String, String)] = []) {
         guard isEnabled(level) else { return }
-        emit(level, message, fields.map { ($0.0, .string($0.1)) })
+        emit(level, message, fields)
     }
 
     /// Written whatever the level: the startup and shutdown lines an operator always needs to see.
     public func announce(_ message: String, _ fields: [(String, String)] = []) {
-        emit(.info, message, fields.map { ($0.0, .string($0.1)) })
+        emit(.info, message, fields)
     }
 
     public func debug(_ message: String, _ fields: [(String, String)] = []) { log(.debug, message, fields) }
@@ -32,18 +32,20 @@ public struct Logger: Sendable {
     public func error(_ message: String, _ fields: [(String, String)] = []) { log(.error, message, fields) }
 
     /// One access line per answered request, at INFO. The path is logged without its query string, which
-    /// may carry secrets.
+    /// may carry secrets. Encoded field by field, with no array or `String` in between: with logs on, this
+    /// runs once per request.
     public func access(_ record: RequestRecord) {
         guard isEnabled(.info) else { return }
-        emit(
-            .info, "request",
-            [
-                ("request_id", .string(record.requestID)), ("method", .string(record.method)),
-                ("path", .string(record.path)), ("status", .integer(record.status)),
-                ("bytes", .integer(record.bodyBytes)),
-                ("duration_ms", .hundredths(Int((record.duration.inSeconds * 100_000).rounded()))),
-                ("remote", .string(record.remote)),
-            ])
+        var line = LogLine(format, level: .info, message: "request")
+        line.field("request_id", record.requestID)
+        line.field("method", record.method)
+        line.field("path", record.path)
+        line.field("status", integer: record.status)
+        line.field("bytes", integer: record.bodyBytes)
+        line.field("duration_ms", hundredths: Int((record.duration.inSeconds * 100_000).rounded()))
+        line.field("remote", record.remote)
+        line.finish()
+        sink.append(line.bytes)
     }
 
     /// Requests slower than this are noted at DEBUG, with their route, beside their access line.
@@ -65,50 +67,10 @@ public struct Logger: Sendable {
         sink.flush(timeout: timeout)
     }
 
-    private func emit(_ level: LogLevel, _ message: String, _ fields: [(String, LogValue)]) {
-        let timestamp = Timestamp.now()
-        switch format {
-        case .json:
-            var line = "{\"ts\":\"\(timestamp)\",\"level\":\"\(level.name)\",\"msg\":\(jsonQuoted(message))"
-            for (key, value) in fields {
-                line += ",\(jsonQuoted(key)):\(value.json)"
-            }
-            sink.append(line + "}\n")
-        case .text:
-            var line = "\(timestamp) \(level.name) \(message.escapedForDisplay)"
-            for (key, value) in fields {
-                line += " \(key)=\(value.text)"
-            }
-            sink.append(line + "\n")
-        }
-    }
-}
-
-/// A field's value: strings are quoted in JSON, numbers are not.
-enum LogValue {
-    case string(String)
-    case integer(Int)
-    /// A decimal with two places, such as milliseconds: 150 is `1.50`.
-    case hundredths(Int)
-
-    var json: String {
-        switch self {
-        case .string(let text): jsonQuoted(text)
-        case .integer, .hundredths: text
-        }
-    }
-
-    var text: String {
-        switch self {
-        case .string(let value):
-            let escaped = value.escapedForDisplay
-            let needsQuotes = escaped.isEmpty || escaped != value || value.contains(" ") || value.contains("=")
-            return needsQuotes ? "\"\(escaped)\"" : value
-        case .integer(let value):
-            return String(value)
-        case .hundredths(let value):
-            let fraction = value % 100
-            return "\(value / 100).\(fraction < 10 ? "0" : "")\(fraction)"
-        }
+    private func emit(_ level: LogLevel, _ message: String, _ fields: [(String, String)]) {
+        var line = LogLine(format, level: level, message: message)
+        for (key, value) in fields { line.field(key, value) }
+        line.finish()
+        sink.append(line.bytes)
     }
 }

@@ -1,23 +1,68 @@
 import Glibc
+import TextEscaping
 
-/// RFC 3339 UTC timestamps with milliseconds: `2026-11-26T18:12:37.123Z`.
+/// RFC 3339 UTC timestamps with milliseconds: `2026-11-26T18:12:37.123Z`. Computed here rather than with
+/// `gmtime_r`, which takes glibc's time zone lock: every log line needs one, from every thread.
 enum Timestamp {
     static func now() -> String {
-        var spec = timespec()
-        clock_gettime(CLOCK_REALTIME, &spec)
-        return format(seconds: spec.tv_sec, milliseconds: Int(spec.tv_nsec / 1_000_000))
+        var bytes: [UInt8] = []
+        appendNow(to: &bytes)
+        return String(decoding: bytes, as: UTF8.self)
     }
 
-    static func format(seconds: time_t, milliseconds: Int) -> String {
-        var seconds = seconds
-        var parts = tm()
-        gmtime_r(&seconds, &parts)
-        func pad(_ value: Int, _ width: Int) -> String {
-            let digits = String(value)
-            return String(repeating: "0", count: max(0, width - digits.count)) + digits
+    static func format(seconds: Int, milliseconds: Int) -> String {
+        var bytes: [UInt8] = []
+        append(seconds: seconds, milliseconds: milliseconds, to: &bytes)
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    static func appendNow(to bytes: inout [UInt8]) {
+        var spec = timespec()
+        clock_gettime(CLOCK_REALTIME, &spec)
+        append(seconds: spec.tv_sec, milliseconds: spec.tv_nsec / 1_000_000, to: &bytes)
+    }
+
+    static func append(seconds: Int, milliseconds: Int, to bytes: inout [UInt8]) {
+        let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
+        let secondOfDay = seconds - days * 86_400
+        let date = civilDate(daysSinceEpoch: days)
+        appendPadded(date.year, width: 4, to: &bytes)
+        bytes.append(UInt8(ascii: "-"))
+        appendPadded(date.month, width: 2, to: &bytes)
+        bytes.append(UInt8(ascii: "-"))
+        appendPadded(date.day, width: 2, to: &bytes)
+        bytes.append(UInt8(ascii: "T"))
+        appendPadded(secondOfDay / 3600, width: 2, to: &bytes)
+        bytes.append(UInt8(ascii: ":"))
+        appendPadded(secondOfDay / 60 % 60, width: 2, to: &bytes)
+        bytes.append(UInt8(ascii: ":"))
+        appendPadded(secondOfDay % 60, width: 2, to: &bytes)
+        bytes.append(UInt8(ascii: "."))
+        appendPadded(milliseconds, width: 3, to: &bytes)
+        bytes.append(UInt8(ascii: "Z"))
+    }
+
+    /// The proleptic Gregorian date of a day counted from 1970-01-01, by whole 400-year eras (146,097 days
+    /// each) with years taken to start on March 1, so that the leap day falls at the end of one.
+    static func civilDate(daysSinceEpoch: Int) -> (year: Int, month: Int, day: Int) {
+        let shifted = daysSinceEpoch + 719_468  // days from 0000-03-01 to 1970-01-01
+        let era = (shifted >= 0 ? shifted : shifted - 146_096) / 146_097
+        let dayOfEra = shifted - era * 146_097
+        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
+        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
+        let monthFromMarch = (5 * dayOfYear + 2) / 153
+        let day = dayOfYear - (153 * monthFromMarch + 2) / 5 + 1
+        let month = monthFromMarch < 10 ? monthFromMarch + 3 : monthFromMarch - 9
+        let year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
+        return (year, month, day)
+    }
+
+    private static func appendPadded(_ value: Int, width: Int, to bytes: inout [UInt8]) {
+        var limit = 10
+        for _ in 1..<width {
+            if value < limit { bytes.append(UInt8(ascii: "0")) }
+            limit *= 10
         }
-        let date = "\(pad(Int(parts.tm_year) + 1900, 4))-\(pad(Int(parts.tm_mon) + 1, 2))-\(pad(Int(parts.tm_mday), 2))"
-        let time = "\(pad(Int(parts.tm_hour), 2)):\(pad(Int(parts.tm_min), 2)):\(pad(Int(parts.tm_sec), 2))"
-        return "\(date)T\(time).\(pad(milliseconds, 3))Z"
+        appendDecimal(value, to: &bytes)
     }
 }

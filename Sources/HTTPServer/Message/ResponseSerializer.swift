@@ -1,3 +1,5 @@
+import TextEscaping
+
 /// Turns a response into the bytes of one write: status line, headers and body together,
 /// so a small response never waits on delayed ACKs between two segments.
 enum ResponseSerializer {
@@ -56,16 +58,4 @@ enum ResponseSerializer {
 
     private static let space = UInt8(ascii: " ")
     private static let crlf: [UInt8] = [UInt8(ascii: "\r"), UInt8(ascii: "\n")]
-
-    /// A non-negative integer in decimal, without going through a String.
-    private static func appendDecimal(_ value: Int, to bytes: inout [UInt8]) {
-        var divisor = 1
-        while divisor <= value / 10 { divisor *= 10 }
-        var rest = max(0, value)
-        while divisor > 0 {
-            bytes.append(UInt8(ascii: "0") + UInt8(rest / divisor))
-            rest %= divisor
-            divisor /= 10
-        }
-    }
 }

@@ -1,0 +1,115 @@
+import TextEscaping
+
+/// One log line, encoded straight into bytes: a JSON object or `key=value` text. Access lines are written at
+/// the rate requests arrive, so the common case, text with nothing to escape, is copied as it is, and only
+/// text that needs escaping goes the slow way.
+struct LogLine {
+    private(set) var bytes: [UInt8] = []
+    private let format: LogFormat
+
+    /// Starts the line with its timestamp, level and message.
+    init(_ format: LogFormat, level: LogLevel, message: String) {
+        self.format = format
+        bytes.reserveCapacity(256)
+        switch format {
+        case .json:
+            bytes.append(contentsOf: #"{"ts":""#.utf8)
+            Timestamp.appendNow(to: &bytes)
+            bytes.append(contentsOf: #"","level":""#.utf8)
+            bytes.append(contentsOf: level.name.utf8)
+            bytes.append(contentsOf: #"","msg":"#.utf8)
+            appendJSONString(message)
+        case .text:
+            Timestamp.appendNow(to: &bytes)
+            bytes.append(space)
+            bytes.append(contentsOf: level.name.utf8)
+            bytes.append(space)
+            if Self.isPlain(message, allowingSpaces: true) {
+                bytes.append(contentsOf: message.utf8)
+            } else {
+                bytes.append(contentsOf: message.escapedForDisplay.utf8)
+            }
+        }
+    }
+
+    /// A string field: quoted in JSON; in text, quoted only when it is empty or holds a space, `=`, or
+    /// anything that had to be escaped.
+    mutating func field(_ key: String, _ value: String) {
+        appendKey(key)
+        switch format {
+        case .json:
+            appendJSONString(value)
+        case .text:
+            if !value.isEmpty && Self.isPlain(value, allowingSpaces: false) {
+                bytes.append(contentsOf: value.utf8)
+                return
+            }
+            let escaped = value.escapedForDisplay
+            let needsQuotes = escaped.isEmpty || escaped != value || value.contains(" ") || value.contains("=")
+            if needsQuotes { bytes.append(quote) }
+            bytes.append(contentsOf: escaped.utf8)
+            if needsQuotes { bytes.append(quote) }
+        }
+    }
+
+    /// A whole number, never quoted.
+    mutating func field(_ key: String, integer value: Int) {
+        appendKey(key)
+        appendDecimal(value, to: &bytes)
+    }
+
+    /// A decimal with two places, such as milliseconds: 150 is `1.50`. Never quoted.
+    mutating func field(_ key: String, hundredths value: Int) {
+        appendKey(key)
+        if value < 0 { bytes.append(UInt8(ascii: "-")) }
+        let magnitude = value.magnitude
+        appendDecimal(Int(magnitude / 100), to: &bytes)
+        bytes.append(UInt8(ascii: "."))
+        bytes.append(UInt8(ascii: "0") + UInt8(magnitude % 100 / 10))
+        bytes.append(UInt8(ascii: "0") + UInt8(magnitude % 10))
+    }
+
+    /// Closes the line; the bytes are then ready for the sink.
+    mutating func finish() {
+        if format == .json { bytes.append(UInt8(ascii: "}")) }
+        bytes.append(UInt8(ascii: "\n"))
+    }
+
+    private mutating func appendKey(_ key: String) {
+        switch format {
+        case .json:
+            bytes.append(UInt8(ascii: ","))
+            appendJSONString(key)
+            bytes.append(UInt8(ascii: ":"))
+        case .text:
+            bytes.append(space)
+            bytes.append(contentsOf: key.utf8)
+            bytes.append(UInt8(ascii: "="))
+        }
+    }
+
+    private mutating func appendJSONString(_ text: String) {
+        guard Self.isPlain(text, allowingSpaces: true) else {
+            bytes.append(contentsOf: jsonQuoted(text).utf8)
+            return
+        }
+        bytes.append(quote)
+        bytes.append(contentsOf: text.utf8)
+        bytes.append(quote)
+    }
+
+    /// Printable ASCII other than a quote and a backslash: copied as it is in both formats. `=` and spaces are
+    /// plain in a message and a JSON string but not in a text value, where they would blur where it ends.
+    private static func isPlain(_ text: String, allowingSpaces: Bool) -> Bool {
+        text.utf8.allSatisfy { byte in
+            switch byte {
+            case UInt8(ascii: "\""), UInt8(ascii: "\\"): false
+            case UInt8(ascii: " "), UInt8(ascii: "="): allowingSpaces
+            default: byte > 0x20 && byte < 0x7F
+            }
+        }
+    }
+
+    private let space = UInt8(ascii: " ")
+    private let quote = UInt8(ascii: "\"")
+}

@@ -1,0 +1,15 @@
+/// Appends `value` in decimal, without going through a `String`: response heads and log lines write
+/// numbers on every request.
+@inlinable
+public func appendDecimal(_ value: Int, to bytes: inout [UInt8]) {
+    if value < 0 { bytes.append(UInt8(ascii: "-")) }
+    let magnitude = value.magnitude
+    var divisor: UInt = 1
+    while divisor <= magnitude / 10 { divisor *= 10 }
+    var rest = magnitude
+    while divisor > 0 {
+        bytes.append(UInt8(ascii: "0") + UInt8(rest / divisor))
+        rest %= divisor
+        divisor /= 10
+    }
+}
