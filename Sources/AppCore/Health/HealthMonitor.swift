@@ -5,9 +5,15 @@ import Locking
 public struct HealthMonitor: Sendable {
     private let checks: [any HealthCheck]
     private let lifecycle: Lifecycle
-    /// The last answer and the results it was rendered from: results change about once a second, while
-    /// probes and load tests may ask thousands of times a second.
-    private let cache = Locked<(results: [HealthCheckResult], response: Response)?>(nil)
+    /// The last answer and the results it was rendered from, one per thread: results change about once a
+    /// second, while probes and load tests may ask thousands of times a second from every event loop, which
+    /// would otherwise all wait on one lock.
+    private let cache = Sharded<Cached?> { nil }
+
+    private struct Cached: Sendable {
+        var results: [HealthCheckResult]
+        var response: Response
+    }
 
     public init(checks: [any HealthCheck] = [], lifecycle: Lifecycle = Lifecycle()) {
         self.checks = checks
@@ -22,13 +28,20 @@ public struct HealthMonitor: Sendable {
         if lifecycle.isDraining {
             return .json(.serviceUnavailable, .object([("status", .string("draining"))]), headers: Self.noStore)
         }
-        let results = checks.map { $0.check() }
-        if let cached = cache.withLock({ $0 }), cached.results == results {
-            return cached.response
+        return cache.withCurrentShard { cached in
+            if let cached, isCurrent(cached.results) { return cached.response }
+            let results = checks.map { $0.check() }
+            let response = render(results)
+            cached = Cached(results: results, response: response)
+            return response
         }
-        let response = render(results)
-        cache.withLock { $0 = (results, response) }
-        return response
+    }
+
+    /// Whether every check still gives the result the cached answer was rendered from. A loop rather than
+    /// comparing with a fresh array: nothing is allocated when nothing changed, the common case.
+    private func isCurrent(_ results: [HealthCheckResult]) -> Bool {
+        for (check, result) in zip(checks, results) where check.check() != result { return false }
+        return true
     }
 
     private func render(_ results: [HealthCheckResult]) -> Response {

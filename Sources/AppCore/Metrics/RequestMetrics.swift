@@ -56,7 +56,11 @@ public final class RequestMetrics: Sendable {
 
     typealias Snapshot = [RouteKey: Series]
 
-    private let shards = Sharded { Snapshot() }
+    /// One thread's series, found by a scan rather than a hash: there are a few dozen at most (methods times
+    /// routes), and comparing two short strings, usually the very same ones, costs less than hashing them.
+    typealias Shard = [(key: RouteKey, series: Series)]
+
+    private let shards = Sharded { Shard() }
 
     public init() {}
 
@@ -66,18 +70,22 @@ public final class RequestMetrics: Sendable {
         let seconds = record.duration.inSeconds
         let bucket = Self.bucketBounds.firstIndex { seconds <= $0 } ?? Self.bucketBounds.count
         shards.withCurrentShard { shard in
-            shard[RouteKey(method: method, route: route), default: Series()].add(record.status, bucket, seconds)
+            if let index = shard.firstIndex(where: { $0.key.method == method && $0.key.route == route }) {
+                shard[index].series.add(record.status, bucket, seconds)
+            } else {
+                var series = Series()
+                series.add(record.status, bucket, seconds)
+                shard.append((RouteKey(method: method, route: route), series))
+            }
         }
     }
 
     /// Every shard added together.
     func snapshot() -> Snapshot {
         shards.reduce(Snapshot()) { total, shard in
-            total.merging(shard) { left, right in
-                var sum = left
-                sum.merge(right)
-                return sum
-            }
+            var total = total
+            for (key, series) in shard { total[key, default: Series()].merge(series) }
+            return total
         }
     }
 }

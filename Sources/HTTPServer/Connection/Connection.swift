@@ -15,7 +15,6 @@ final class Connection {
     private var machine: ConnectionStateMachine
     /// What this connection has counted against the server's buffer budget.
     private var charged = 0
-    private var watchedEvents = CSYSTEM_EVENT_READ
     /// Looked up once, when first needed.
     private var remote: String?
 
@@ -189,12 +188,16 @@ final class Connection {
 
     /// Queues the response; the caller flushes.
     private func answer(_ request: Request, _ response: Response, route: String?, started: UInt64) {
-        let keepAlive = machine.keepsAlive(wanted: request.wantsKeepAlive, draining: loop.isDraining)
-        machine.queue(
+        // Worked out before the machine is read: a call in its arguments would have Swift copy it first.
+        let wanted = request.wantsKeepAlive
+        let draining = loop.isDraining
+        let keepAlive = machine.keepsAlive(wanted: wanted, draining: draining)
+        let date = loop.dateCache.current()
+        machine.queue(keepAlive: keepAlive) { output in
             ResponseSerializer.serialize(
-                response, date: loop.dateCache.current(), requestID: request.id, version: request.version,
-                keepAlive: keepAlive, isHead: request.method == "HEAD"),
-            keepAlive: keepAlive)
+                response, date: date, requestID: request.id, version: request.version, keepAlive: keepAlive,
+                isHead: request.method == "HEAD", into: &output)
+        }
         context.dispatcher.record(
             requestID: request.id, method: request.method, path: request.path, route: route, response: response,
             started: started, now: MonotonicClock.now(), remote: remoteAddress)
@@ -203,11 +206,12 @@ final class Connection {
     /// Answers outside any parsed request (a parse error, a timeout); the connection closes once it is written.
     private func answerAndClose(_ response: Response) {
         let requestID = loop.requestIDs.next()
-        machine.queue(
+        let date = loop.dateCache.current()
+        machine.queue(keepAlive: false) { output in
             ResponseSerializer.serialize(
-                response, date: loop.dateCache.current(), requestID: requestID, version: .http11, keepAlive: false,
-                isHead: false),
-            keepAlive: false)
+                response, date: date, requestID: requestID, version: .http11, keepAlive: false, isHead: false,
+                into: &output)
+        }
         context.dispatcher.record(
             requestID: requestID, method: "-", path: "-", route: nil, response: response,
             started: machine.currentRequestStart, now: MonotonicClock.now(), remote: remoteAddress)
@@ -251,10 +255,7 @@ final class Connection {
     }
 
     private func updateInterest() {
-        let events = machine.interest
-        guard events != watchedEvents else { return }
-        watchedEvents = events
-        loop.watch(fd, events: events)
+        if let events = machine.interestChange() { loop.watch(fd, events: events) }
     }
 
     func close() {

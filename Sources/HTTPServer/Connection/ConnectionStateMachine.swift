@@ -58,6 +58,8 @@ struct ConnectionStateMachine {
     static let compactionThreshold = 16 * 1024
 
     private(set) var state = State.open
+    /// The events the loop watches the socket for (a new connection is watched for reading).
+    private var watchedEvents = CSYSTEM_EVENT_READ
     private var input = InputBuffer()
     private var parser: RequestParser
     private var output: [UInt8] = []
@@ -138,6 +140,16 @@ struct ConnectionStateMachine {
         return events
     }
 
+    /// The events to watch for, when they differ from what the loop watches now; the loop is then assumed to
+    /// watch them. A mutating method rather than a comparison in the connection: reading `interest` from the
+    /// connection would copy the whole machine out of it first (its budget check calls into a class).
+    mutating func interestChange() -> UInt32? {
+        let events = interest
+        guard events != watchedEvents else { return nil }
+        watchedEvents = events
+        return events
+    }
+
     /// Whether closing now would cut off a request or a response; `unreadBytes` asks the kernel whether the
     /// client sent more than was read.
     func isBusy(unreadBytes: () -> Bool) -> Bool {
@@ -215,7 +227,12 @@ struct ConnectionStateMachine {
 
     /// Queues a serialized response; without keep-alive it is the last.
     mutating func queue(_ bytes: [UInt8], keepAlive: Bool) {
-        output.append(contentsOf: bytes)
+        queue(keepAlive: keepAlive) { $0.append(contentsOf: bytes) }
+    }
+
+    /// As `queue(_:keepAlive:)`, with `write` appending the response to the output buffer itself.
+    mutating func queue(keepAlive: Bool, write: (inout [UInt8]) -> Void) {
+        write(&output)
         answeredRequests += 1
         if !keepAlive { state = .closing }
     }

@@ -6,10 +6,21 @@ enum ResponseSerializer {
     static func serialize(
         _ response: Response, date: String, requestID: String, version: HTTPVersion, keepAlive: Bool, isHead: Bool
     ) -> [UInt8] {
+        var bytes: [UInt8] = []
+        serialize(
+            response, date: date, requestID: requestID, version: version, keepAlive: keepAlive, isHead: isHead,
+            into: &bytes)
+        return bytes
+    }
+
+    /// Appends the response to `bytes`: a connection's output buffer, reused from one response to the next.
+    static func serialize(
+        _ response: Response, date: String, requestID: String, version: HTTPVersion, keepAlive: Bool, isHead: Bool,
+        into bytes: inout [UInt8]
+    ) {
         let status = response.status
         let sendsBody = status.allowsBody && !isHead
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(160 + (sendsBody ? response.body.count : 0))
+        bytes.reserveCapacity(bytes.count + 160 + (sendsBody ? response.body.count : 0))
         bytes.append(contentsOf: "HTTP/1.1 ".utf8)
         appendDecimal(status.code, to: &bytes)
         bytes.append(space)
@@ -37,7 +48,6 @@ enum ResponseSerializer {
         if sendsBody {
             bytes.append(contentsOf: response.body)
         }
-        return bytes
     }
 
     /// Framing and identity are the server's: a handler's `Content-Length`, `Transfer-Encoding`, `Connection`,

@@ -78,10 +78,14 @@ enum HeadParser {
     private static func framing(of headers: HTTPHeaders, version: HTTPVersion, limits: HTTPLimits)
         throws(HTTPParseError) -> BodyFraming
     {
-        let hosts = headers.values(for: "host")
-        if hosts.count > 1 { throw .multipleHosts }
-        if hosts.isEmpty && version == .http11 { throw .missingHost }
-        if let host = hosts.first, !HostField.isValid(host) { throw .invalidHost }
+        // Every request has a Host: found without building an array of one.
+        var host: String?
+        for field in headers where field.name == "host" {
+            if host != nil { throw .multipleHosts }
+            host = field.value
+        }
+        if host == nil && version == .http11 { throw .missingHost }
+        if let host, !HostField.isValid(host) { throw .invalidHost }
 
         let transferEncodings = headers.values(for: "transfer-encoding")
         let contentLengths = headers.values(for: "content-length")
