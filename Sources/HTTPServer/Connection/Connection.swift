@@ -150,7 +150,7 @@ final class Connection {
         }
     }
 
-    private func dispatch(_ request: Request, started: UInt64) {
+    private func dispatch(_ request: consuming Request, started: UInt64) {
         var request = request
         request.id = loop.requestIDs.id(for: request.headers)
         request.remoteAddress = remoteAddress

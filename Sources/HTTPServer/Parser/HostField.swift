@@ -3,19 +3,24 @@
 /// section 3.2 requires a 400 for any other value. Empty is allowed (a target with no authority).
 enum HostField {
     static func isValid(_ value: String) -> Bool {
-        var bytes = Substring(value).utf8[...]
+        // Over the bytes in place: every request has a Host, and a String's own views index slowly.
+        var value = value
+        return value.withUTF8(isValid)
+    }
+
+    private static func isValid(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        let portStart: Int
         if bytes.first == UInt8(ascii: "[") {
             guard let close = bytes.firstIndex(of: UInt8(ascii: "]")) else { return false }
-            let literal = bytes[bytes.index(after: bytes.startIndex)..<close]
+            let literal = bytes[1..<close]
             guard !literal.isEmpty, literal.allSatisfy(isIPLiteralCharacter) else { return false }
-            bytes = bytes[bytes.index(after: close)...]
+            portStart = close + 1
         } else {
-            let hostEnd = bytes.firstIndex(of: UInt8(ascii: ":")) ?? bytes.endIndex
-            guard bytes[..<hostEnd].allSatisfy(ByteClass.isRegName) else { return false }
-            bytes = bytes[hostEnd...]
+            portStart = bytes.firstIndex(of: UInt8(ascii: ":")) ?? bytes.count
+            guard bytes[..<portStart].allSatisfy(ByteClass.isRegName) else { return false }
         }
-        guard let colon = bytes.first else { return true }
-        return colon == UInt8(ascii: ":") && bytes.dropFirst().allSatisfy(ByteClass.isDigit)
+        guard portStart < bytes.count else { return true }
+        return bytes[portStart] == UInt8(ascii: ":") && bytes[(portStart + 1)...].allSatisfy(ByteClass.isDigit)
     }
 
     /// What a reg-name has, plus ":" for IPv6 and IPvFuture.
