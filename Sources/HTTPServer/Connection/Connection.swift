@@ -34,7 +34,7 @@ final class Connection {
         machine = ConnectionStateMachine(
             limits: configuration.limits, timeouts: configuration.timeouts,
             maxPendingOutputBytes: configuration.maxPendingOutputBytes, budget: loop.context.budget,
-            now: MonotonicClock.now())
+            now: loop.now)
     }
 
     /// Whether closing now would cut off a request or a response (including one the kernel holds unread).
@@ -101,7 +101,7 @@ final class Connection {
         let buffer = loop.readBuffer
         let count = recv(fd, buffer.baseAddress, min(buffer.count, max(room, 1)), 0)
         if count > 0 {
-            machine.received(UnsafeRawBufferPointer(rebasing: buffer[..<count]), now: MonotonicClock.now())
+            machine.received(UnsafeRawBufferPointer(rebasing: buffer[..<count]), now: loop.now)
             if case .lingering = machine.state { return }
             processInput()
         } else if count == 0 {
@@ -136,7 +136,7 @@ final class Connection {
     /// Dispatches requests until the machine says why it stops.
     private func answerBufferedRequests() -> ConnectionStateMachine.Next {
         while true {
-            let next = machine.nextRequest(now: MonotonicClock.now())
+            let next = machine.nextRequest(now: loop.now)
             switch next {
             case .request(let request, let started):
                 loop.endOverdraft(self)
@@ -224,7 +224,7 @@ final class Connection {
         while machine.pendingOutput > 0 {
             let sent = machine.sendPending { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
             if sent > 0 {
-                machine.wrote(sent, now: MonotonicClock.now())
+                machine.wrote(sent, now: loop.now)
             } else if sent < 0 && errno == EINTR {
                 continue
             } else if sent < 0 && errno == EAGAIN {
@@ -238,7 +238,7 @@ final class Connection {
         }
         // When nothing more is coming, `close` sends the FIN itself, after the connection is counted out: a
         // client that sees the end of its response and asks for /metrics at once never finds itself still counted.
-        switch machine.drained(now: MonotonicClock.now(), unreadBytes: hasUnreadBytes) {
+        switch machine.drained(now: loop.now, unreadBytes: hasUnreadBytes) {
         case .keepOpen:
             updateInterest()
         case .close:

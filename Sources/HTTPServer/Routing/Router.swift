@@ -16,7 +16,21 @@ public struct Router: Sendable {
     private struct Route: Sendable {
         let pattern: String
         let segments: [Segment]
-        var handlers: [String: Handler]
+        /// By method, in a list rather than a dictionary: a route has one to four, and a scan of short
+        /// strings is cheaper than hashing the request's method.
+        var handlers: [(method: String, handler: Handler)]
+
+        func handler(for method: String) -> Handler? {
+            handlers.first { $0.method == method }?.handler
+        }
+
+        mutating func set(_ handler: Handler, for method: String) {
+            if let index = handlers.firstIndex(where: { $0.method == method }) {
+                handlers[index].handler = handler
+            } else {
+                handlers.append((method, handler))
+            }
+        }
     }
 
     private enum Segment: Sendable, Equatable {
@@ -38,9 +52,9 @@ public struct Router: Sendable {
                 ? Segment.capture(String(part.dropFirst().dropLast())) : Segment.literal(String(part))
         }
         if let index = routes.firstIndex(where: { $0.segments == segments }) {
-            routes[index].handlers[method] = handler
+            routes[index].set(handler, for: method)
         } else {
-            routes.append(Route(pattern: pattern, segments: segments, handlers: [method: handler]))
+            routes.append(Route(pattern: pattern, segments: segments, handlers: [(method, handler)]))
             if !segments.contains(where: { if case .capture = $0 { true } else { false } }) {
                 literalRoutes[pattern] = routes.count - 1
             }
@@ -62,15 +76,15 @@ public struct Router: Sendable {
             if let handler = Self.handler(for: method, in: route) {
                 return .found(handler, pattern: route.pattern, parameters: parameters)
             }
-            allowed.formUnion(route.handlers.keys)
-            if route.handlers["GET"] != nil { allowed.insert("HEAD") }
+            allowed.formUnion(route.handlers.map(\.method))
+            if route.handler(for: "GET") != nil { allowed.insert("HEAD") }
         }
         return allowed.isEmpty ? .notFound : .methodNotAllowed(allowed: allowed.sorted())
     }
 
     private static func handler(for method: String, in route: Route) -> Handler? {
-        let lookup = method == "HEAD" && route.handlers["HEAD"] == nil ? "GET" : method
-        return route.handlers[lookup]
+        if let handler = route.handler(for: method) { return handler }
+        return method == "HEAD" ? route.handler(for: "GET") : nil
     }
 
     private static func segments(of path: String) -> [Substring] {

@@ -30,7 +30,11 @@ final class EventLoop: @unchecked Sendable {
     /// Every loop of the server, this one included; set before any starts.
     var siblings: [EventLoop] = []
     private var listenerFD: Int32 = -1
-    private var connections: [Int32: Connection] = [:]
+    private var connections = ConnectionTable()
+    /// Monotonic nanoseconds when the current batch of events came back from `epoll_wait`: one clock read
+    /// per batch rather than several per request. Timeouts are whole seconds; the duration of a request is
+    /// measured from this to a clock read of its own.
+    private(set) var now: UInt64 = 0
     private var nextSerial: UInt64 = 0
     private enum Phase {
         /// Accepting and serving.
@@ -129,15 +133,16 @@ final class EventLoop: @unchecked Sendable {
     // MARK: The loop
 
     private func run() {
-        var nextTick = MonotonicClock.now() + Self.tick
+        now = MonotonicClock.now()
+        var nextTick = now + Self.tick
         threadID.store(UInt(pthread_self()), ordering: .relaxed)
         while phase != .stopped {
-            let now = MonotonicClock.now()
             var wakeAt = min(nextTick, acceptPausedUntil ?? .max)
             if !waitingForMemory.isEmpty { wakeAt = min(wakeAt, now + Self.memoryPoll) }
             if !turnsToResume.isEmpty { wakeAt = now }
             let timeout = wakeAt > now ? Int32(clamping: (wakeAt - now) / 1_000_000 + 1) : 0
             let count = csystem_epoll_wait(epollFD, readyFDs, readyEvents, Int32(Self.batch), timeout)
+            now = MonotonicClock.now()
             for index in 0..<Int(max(0, count)) {
                 let fd = readyFDs[index]
                 if fd == wakeFD {
@@ -149,11 +154,10 @@ final class EventLoop: @unchecked Sendable {
                 }
             }
             resumeWaitingConnections()
-            let after = MonotonicClock.now()
-            if let until = acceptPausedUntil, after >= until { resumeAccepting() }
-            if after >= nextTick {
-                checkTimeouts(now: after)
-                nextTick = after + Self.tick
+            if let until = acceptPausedUntil, now >= until { resumeAccepting() }
+            if now >= nextTick {
+                checkTimeouts(now: now)
+                nextTick = now + Self.tick
             }
         }
     }
@@ -240,7 +244,7 @@ final class EventLoop: @unchecked Sendable {
         let now = MonotonicClock.now()
         var victim: Connection?
         var lowest: (tier: Int, score: Double)?
-        for connection in connections.values {
+        for connection in connections.all {
             guard let cost = connection.evictionCost(now: now) else { continue }
             if let current = lowest, current <= cost { continue }
             victim = connection
@@ -296,7 +300,7 @@ final class EventLoop: @unchecked Sendable {
     }
 
     private func checkTimeouts(now: UInt64) {
-        for connection in Array(connections.values) {
+        for connection in connections.all {
             connection.checkTimeouts(now: now)
         }
     }
@@ -314,12 +318,12 @@ final class EventLoop: @unchecked Sendable {
 
     /// Connections with a request in progress or a response still being written.
     var busyConnectionCount: Int {
-        connections.values.reduce(0) { $0 + ($1.isBusy ? 1 : 0) }
+        connections.all.reduce(0) { $0 + ($1.isBusy ? 1 : 0) }
     }
 
     /// Closes every connection and ends the thread once the current task returns.
     func stop() {
-        for connection in Array(connections.values) {
+        for connection in connections.all {
             connection.close()
         }
         _ = csystem_epoll_remove(epollFD, listenerFD)
