@@ -56,7 +56,18 @@ public struct HTTPHeaders: Sendable, Equatable, Sequence {
 
 /// Compares two strings byte by byte, folding ASCII letters only (header names and tokens are ASCII).
 func asciiCaseInsensitiveEquals(_ lhs: String, _ rhs: String) -> Bool {
-    lhs.utf8.count == rhs.utf8.count && lhs.utf8.elementsEqual(rhs.utf8) { asciiLowercased($0) == asciiLowercased($1) }
+    guard lhs.utf8.count == rhs.utf8.count else { return false }
+    // Over the bytes in place: a String's own views index slowly, and this runs for every header looked up.
+    var lhs = lhs
+    var rhs = rhs
+    return lhs.withUTF8 { left in
+        rhs.withUTF8 { right in
+            for index in left.indices where asciiLowercased(left[index]) != asciiLowercased(right[index]) {
+                return false
+            }
+            return true
+        }
+    }
 }
 
 @inline(__always)

@@ -55,9 +55,14 @@ enum ResponseSerializer {
     /// the handler's are left out. So is a field that is not valid HTTP (a value holding CR or LF would let
     /// whoever chose it start a header, or a whole response, of their own).
     static func isHandlerField(_ field: HTTPHeaders.Field) -> Bool {
-        for name in serverFields where asciiCaseInsensitiveEquals(field.name, name) { return false }
-        return !field.name.isEmpty && field.name.utf8.allSatisfy { ByteClass.isToken($0) }
-            && field.value.utf8.allSatisfy { ByteClass.isFieldValue($0) }
+        // Checked over the bytes in place (every field of every response comes through here), and the
+        // names compared only when their lengths match.
+        var name = field.name
+        var value = field.value
+        guard name.withUTF8({ !$0.isEmpty && $0.allSatisfy(ByteClass.isToken) }),
+            value.withUTF8({ $0.allSatisfy(ByteClass.isFieldValue) })
+        else { return false }
+        return !serverFields.contains { asciiCaseInsensitiveEquals(name, $0) }
     }
 
     private static let serverFields = [
