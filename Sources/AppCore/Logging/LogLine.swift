@@ -24,9 +24,7 @@ struct LogLine {
             bytes.append(space)
             bytes.append(contentsOf: level.name.utf8)
             bytes.append(space)
-            if Self.isPlain(message, allowingSpaces: true) {
-                bytes.append(contentsOf: message.utf8)
-            } else {
+            if !appendIfPlain(message, allowingSpaces: true) {
                 bytes.append(contentsOf: message.escapedForDisplay.utf8)
             }
         }
@@ -40,10 +38,7 @@ struct LogLine {
         case .json:
             appendJSONString(value)
         case .text:
-            if !value.isEmpty && Self.isPlain(value, allowingSpaces: false) {
-                bytes.append(contentsOf: value.utf8)
-                return
-            }
+            if !value.isEmpty && appendIfPlain(value, allowingSpaces: false) { return }
             let escaped = value.escapedForDisplay
             let needsQuotes = escaped.isEmpty || escaped != value || value.contains(" ") || value.contains("=")
             if needsQuotes { bytes.append(quote) }
@@ -89,24 +84,30 @@ struct LogLine {
     }
 
     private mutating func appendJSONString(_ text: String) {
-        guard Self.isPlain(text, allowingSpaces: true) else {
+        bytes.append(quote)
+        if appendIfPlain(text, allowingSpaces: true) {
+            bytes.append(quote)
+        } else {
+            bytes.removeLast()
             bytes.append(contentsOf: jsonQuoted(text).utf8)
-            return
         }
-        bytes.append(quote)
-        bytes.append(contentsOf: text.utf8)
-        bytes.append(quote)
     }
 
-    /// Printable ASCII other than a quote and a backslash: copied as it is in both formats. `=` and spaces are
-    /// plain in a message and a JSON string but not in a text value, where they would blur where it ends.
-    private static func isPlain(_ text: String, allowingSpaces: Bool) -> Bool {
-        text.utf8.allSatisfy { byte in
-            switch byte {
-            case UInt8(ascii: "\""), UInt8(ascii: "\\"): false
-            case UInt8(ascii: " "), UInt8(ascii: "="): allowingSpaces
-            default: byte > 0x20 && byte < 0x7F
+    /// Copies `text` as it is when it is printable ASCII other than a quote and a backslash, and says whether
+    /// it did. `=` and spaces are plain in a message and a JSON string but not in a text value, where they
+    /// would blur where it ends. Works over the bytes in place: this runs for every field of every line.
+    private mutating func appendIfPlain(_ text: String, allowingSpaces: Bool) -> Bool {
+        var text = text
+        return text.withUTF8 { utf8 in
+            for byte in utf8 {
+                switch byte {
+                case UInt8(ascii: "\""), UInt8(ascii: "\\"): return false
+                case UInt8(ascii: " "), UInt8(ascii: "="): if !allowingSpaces { return false }
+                default: if byte <= 0x20 || byte >= 0x7F { return false }
+                }
             }
+            bytes.append(contentsOf: utf8)
+            return true
         }
     }
 

@@ -34,7 +34,7 @@ enum HeadParser {
         if target.count > limits.maxTargetBytes { throw .targetTooLong }
         guard !target.isEmpty, target.allSatisfy(ByteClass.isTargetCharacter) else { throw .invalidTarget }
         let methodText = String(decoding: method, as: UTF8.self)
-        let (path, query) = try RequestTarget.split(Array(target), method: methodText)
+        let (path, query) = try RequestTarget.split(target, method: methodText)
         return Request(
             method: methodText, target: String(decoding: target, as: UTF8.self), path: path, query: query,
             version: version)

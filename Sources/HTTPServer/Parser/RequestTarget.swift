@@ -2,27 +2,31 @@ import TextEscaping
 
 /// The four request-target forms of RFC 9112 section 3.2, reduced to a decoded path and a raw query.
 enum RequestTarget {
-    static func split(_ target: [UInt8], method: String) throws(HTTPParseError) -> (path: String, query: String?) {
-        if target == [UInt8(ascii: "*")] {
+    /// `target` is the request line's, in place: nothing is copied until the path and query are made.
+    static func split(_ target: UnsafeBufferPointer<UInt8>, method: String) throws(HTTPParseError)
+        -> (path: String, query: String?)
+    {
+        if target.count == 1 && target[0] == UInt8(ascii: "*") {
             guard method == "OPTIONS" else { throw .invalidTarget }
             return ("*", nil)
         }
         if target.first == UInt8(ascii: "/") {
-            return try originForm(target[...])
+            return try originForm(target)
         }
         if let pathStart = try absoluteFormPathStart(target) {
             // An empty path means "/" (RFC 9112 section 3.2.2), with or without a query.
             if pathStart == target.count { return ("/", nil) }
             if target[pathStart] == UInt8(ascii: "?") {
-                return try originForm([UInt8(ascii: "/")] + target[pathStart...])
+                let withSlash = [UInt8(ascii: "/")] + target[pathStart...]
+                return try withSlash.withUnsafeBufferPointer { (bytes) throws(HTTPParseError) in try originForm(bytes) }
             }
-            return try originForm(target[pathStart...])
+            return try originForm(UnsafeBufferPointer(rebasing: target[pathStart...]))
         }
         throw .invalidTarget
     }
 
     /// For `http://authority/path?query`, where the path starts; nil if `target` is not absolute-form.
-    private static func absoluteFormPathStart(_ target: [UInt8]) throws(HTTPParseError) -> Int? {
+    private static func absoluteFormPathStart(_ target: UnsafeBufferPointer<UInt8>) throws(HTTPParseError) -> Int? {
         let lowered = target.prefix(8).map(asciiLowercased)
         let schemeLength: Int
         if lowered.starts(with: Array("http://".utf8)) {
@@ -39,7 +43,7 @@ enum RequestTarget {
         return authorityEnd
     }
 
-    private static func originForm(_ target: ArraySlice<UInt8>) throws(HTTPParseError) -> (String, String?) {
+    private static func originForm(_ target: UnsafeBufferPointer<UInt8>) throws(HTTPParseError) -> (String, String?) {
         if target.contains(UInt8(ascii: "#")) { throw .invalidTarget }
         let questionMark = target.firstIndex(of: UInt8(ascii: "?"))
         let rawPath = target[..<(questionMark ?? target.endIndex)]
@@ -52,7 +56,7 @@ enum RequestTarget {
 
     /// Decodes every escape except `%2F`, which stays as it is: a decoded slash would split a segment in two,
     /// so `/api%2Fnotes` would be routed as `/api/notes`.
-    private static func decodedKeepingSlashes(_ rawPath: ArraySlice<UInt8>) -> [UInt8]? {
+    private static func decodedKeepingSlashes(_ rawPath: Slice<UnsafeBufferPointer<UInt8>>) -> [UInt8]? {
         var decoded: [UInt8] = []
         decoded.reserveCapacity(rawPath.count)
         var segmentStart = rawPath.startIndex
