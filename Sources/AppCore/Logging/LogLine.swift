@@ -13,16 +13,16 @@ struct LogLine {
         bytes.reserveCapacity(256)
         switch format {
         case .json:
-            bytes.append(contentsOf: #"{"ts":""#.utf8)
+            appendUTF8(#"{"ts":""#, to: &bytes)
             Timestamp.appendNow(to: &bytes)
-            bytes.append(contentsOf: #"","level":""#.utf8)
-            bytes.append(contentsOf: level.name.utf8)
-            bytes.append(contentsOf: #"","msg":"#.utf8)
+            appendUTF8(#"","level":""#, to: &bytes)
+            appendUTF8(level.name, to: &bytes)
+            appendUTF8(#"","msg":"#, to: &bytes)
             appendJSONString(message)
         case .text:
             Timestamp.appendNow(to: &bytes)
             bytes.append(space)
-            bytes.append(contentsOf: level.name.utf8)
+            appendUTF8(level.name, to: &bytes)
             bytes.append(space)
             if !appendIfPlain(message, allowingSpaces: true) {
                 bytes.append(contentsOf: message.escapedForDisplay.utf8)
@@ -78,7 +78,7 @@ struct LogLine {
             bytes.append(UInt8(ascii: ":"))
         case .text:
             bytes.append(space)
-            bytes.append(contentsOf: key.utf8)
+            appendUTF8(key, to: &bytes)
             bytes.append(UInt8(ascii: "="))
         }
     }

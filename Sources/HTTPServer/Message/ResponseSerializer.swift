@@ -21,30 +21,30 @@ enum ResponseSerializer {
         let status = response.status
         let sendsBody = status.allowsBody && !isHead
         bytes.reserveCapacity(bytes.count + 160 + (sendsBody ? response.body.count : 0))
-        bytes.append(contentsOf: "HTTP/1.1 ".utf8)
+        appendUTF8("HTTP/1.1 ", to: &bytes)
         appendDecimal(status.code, to: &bytes)
         bytes.append(space)
-        bytes.append(contentsOf: status.reason.utf8)
-        bytes.append(contentsOf: "\r\nDate: ".utf8)
-        bytes.append(contentsOf: date.utf8)
+        appendUTF8(status.reason, to: &bytes)
+        appendUTF8("\r\nDate: ", to: &bytes)
+        appendUTF8(date, to: &bytes)
         if status.allowsBody {
-            bytes.append(contentsOf: "\r\nContent-Length: ".utf8)
+            appendUTF8("\r\nContent-Length: ", to: &bytes)
             appendDecimal(response.body.count, to: &bytes)
         }
-        bytes.append(contentsOf: "\r\nX-Request-ID: ".utf8)
-        bytes.append(contentsOf: requestID.utf8)
+        appendUTF8("\r\nX-Request-ID: ", to: &bytes)
+        appendUTF8(requestID, to: &bytes)
         for field in response.headers where isHandlerField(field) {
             bytes.append(contentsOf: crlf)
-            bytes.append(contentsOf: field.name.utf8)
-            bytes.append(contentsOf: ": ".utf8)
-            bytes.append(contentsOf: field.value.utf8)
+            appendUTF8(field.name, to: &bytes)
+            appendUTF8(": ", to: &bytes)
+            appendUTF8(field.value, to: &bytes)
         }
         if !keepAlive {
-            bytes.append(contentsOf: "\r\nConnection: close".utf8)
+            appendUTF8("\r\nConnection: close", to: &bytes)
         } else if version == .http10 {
-            bytes.append(contentsOf: "\r\nConnection: keep-alive".utf8)
+            appendUTF8("\r\nConnection: keep-alive", to: &bytes)
         }
-        bytes.append(contentsOf: "\r\n\r\n".utf8)
+        appendUTF8("\r\n\r\n", to: &bytes)
         if sendsBody {
             bytes.append(contentsOf: response.body)
         }
@@ -56,18 +56,22 @@ enum ResponseSerializer {
     /// whoever chose it start a header, or a whole response, of their own).
     static func isHandlerField(_ field: HTTPHeaders.Field) -> Bool {
         // Checked over the bytes in place (every field of every response comes through here), and the
-        // names compared only when their lengths match.
+        // server's names compared only when the lengths match.
         var name = field.name
         var value = field.value
         guard name.withUTF8({ !$0.isEmpty && $0.allSatisfy(ByteClass.isToken) }),
             value.withUTF8({ $0.allSatisfy(ByteClass.isFieldValue) })
         else { return false }
-        return !serverFields.contains { asciiCaseInsensitiveEquals(name, $0) }
+        switch name.utf8.count {
+        case 4: return !asciiCaseInsensitiveEquals(name, "date")
+        case 10:
+            return !asciiCaseInsensitiveEquals(name, "connection") && !asciiCaseInsensitiveEquals(name, "keep-alive")
+        case 12: return !asciiCaseInsensitiveEquals(name, "x-request-id")
+        case 14: return !asciiCaseInsensitiveEquals(name, "content-length")
+        case 17: return !asciiCaseInsensitiveEquals(name, "transfer-encoding")
+        default: return true
+        }
     }
-
-    private static let serverFields = [
-        "content-length", "transfer-encoding", "connection", "keep-alive", "date", "x-request-id",
-    ]
 
     static let continueLine: [UInt8] = Array("HTTP/1.1 100 Continue\r\n\r\n".utf8)
 

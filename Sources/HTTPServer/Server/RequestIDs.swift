@@ -2,13 +2,14 @@
 /// `[A-Za-z0-9._-]`, which is safe to echo in a header and a log line; otherwise one is made up: a random
 /// prefix per loop (so loops and restarts do not collide) and a counter.
 struct RequestIDs {
-    private let prefix: String
+    /// Sixteen hex digits and a dash, as bytes: copied into every id this loop makes.
+    private let prefix: [UInt8]
     private var counter: UInt64 = 0
 
     init() {
         var generator = SystemRandomNumberGenerator()
         let random = String(generator.next() as UInt64, radix: 16)
-        prefix = String(repeating: "0", count: 16 - random.count) + random + "-"
+        prefix = Array((String(repeating: "0", count: 16 - random.count) + random + "-").utf8)
     }
 
     static let maxLength = 128
@@ -37,24 +38,21 @@ struct RequestIDs {
         return next()
     }
 
-    private static let hexDigits = Array("0123456789abcdef".utf8)
-
     /// The prefix and the counter in hexadecimal, written straight into the new string.
     mutating func next() -> String {
         counter += 1
-        var digits = 1
-        while digits < 16 && counter >> (4 * UInt64(digits)) != 0 { digits += 1 }
-        return String(unsafeUninitializedCapacity: prefix.utf8.count + digits) { buffer in
-            var index = 0
-            for byte in prefix.utf8 {
-                buffer[index] = byte
-                index += 1
+        let counter = self.counter
+        let digits = max(1, (UInt64.bitWidth - counter.leadingZeroBitCount + 3) / 4)
+        return prefix.withUnsafeBufferPointer { prefix in
+            String(unsafeUninitializedCapacity: prefix.count + digits) { buffer in
+                _ = buffer.initialize(fromContentsOf: prefix)
+                for position in 0..<digits {
+                    let digit = UInt8(truncatingIfNeeded: counter >> (4 * UInt64(digits - 1 - position))) & 0xF
+                    buffer[prefix.count + position] =
+                        digit < 10 ? UInt8(ascii: "0") + digit : UInt8(ascii: "a") + digit - 10
+                }
+                return prefix.count + digits
             }
-            for position in stride(from: digits - 1, through: 0, by: -1) {
-                buffer[index] = Self.hexDigits[Int((counter >> (4 * UInt64(position))) & 0xF)]
-                index += 1
-            }
-            return index
         }
     }
 }

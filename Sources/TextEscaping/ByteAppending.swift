@@ -13,3 +13,11 @@ public func appendDecimal(_ value: Int, to bytes: inout [UInt8]) {
         divisor /= 10
     }
 }
+
+/// Appends `text`'s UTF-8 bytes in one copy. `append(contentsOf: text.utf8)` may go byte by byte (for a
+/// small string it does), and response heads and log lines append several strings per request.
+@inlinable
+public func appendUTF8(_ text: String, to bytes: inout [UInt8]) {
+    var text = text
+    text.withUTF8 { bytes.append(contentsOf: $0) }
+}
