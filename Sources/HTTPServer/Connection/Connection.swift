@@ -193,8 +193,9 @@ final class Connection {
         let draining = loop.isDraining
         let keepAlive = machine.keepsAlive(wanted: wanted, draining: draining)
         let date = loop.dateCache.current()
+        let loop = self.loop
         machine.queue(keepAlive: keepAlive) { output in
-            ResponseSerializer.serialize(
+            loop.preparedResponses.serialize(
                 response, date: date, requestID: request.id, version: request.version, keepAlive: keepAlive,
                 isHead: request.method == "HEAD", into: &output)
         }

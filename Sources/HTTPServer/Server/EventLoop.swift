@@ -16,6 +16,7 @@ import Synchronization
 final class EventLoop: @unchecked Sendable {
     let context: ServerContext
     var dateCache = HTTPDateCache()
+    var preparedResponses = PreparedResponses()
     var requestIDs = RequestIDs()
     /// Scratch space for one `recv`; connections copy out what they keep.
     let readBuffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 64 * 1024, alignment: 16)
