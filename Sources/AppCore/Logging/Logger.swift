@@ -42,7 +42,7 @@ public struct Logger: Sendable {
         line.field("path", record.path)
         line.field("status", integer: record.status)
         line.field("bytes", integer: record.bodyBytes)
-        line.field("duration_ms", hundredths: Int((record.duration.inSeconds * 100_000).rounded()))
+        line.field("duration_ms", hundredths: Int((record.seconds * 100_000).rounded()))
         line.field("remote", record.remote)
         line.finish()
         sink.append(line.bytes)
@@ -52,7 +52,7 @@ public struct Logger: Sendable {
     public static let slowRequest = Duration.milliseconds(500)
 
     public func noteIfSlow(_ record: RequestRecord) {
-        guard record.duration >= Self.slowRequest, isEnabled(.debug) else { return }
+        guard isEnabled(.debug), record.duration >= Self.slowRequest else { return }
         debug(
             "slow request",
             [

@@ -67,7 +67,7 @@ public final class RequestMetrics: Sendable {
     public func record(_ record: RequestRecord) {
         let method = Self.methodLabel(record.method)
         let route = record.route ?? Self.unmatchedRoute
-        let seconds = record.duration.inSeconds
+        let seconds = record.seconds
         let bucket = Self.bucketBounds.firstIndex { seconds <= $0 } ?? Self.bucketBounds.count
         shards.withCurrentShard { shard in
             if let index = shard.firstIndex(where: { $0.key.method == method && $0.key.route == route }) {

@@ -57,7 +57,7 @@ final class RequestDispatcher: Sendable {
         observer(
             RequestRecord(
                 requestID: requestID, method: method, path: path, route: route, status: response.status.code,
-                bodyBytes: response.body.count, duration: .nanoseconds(Int64(now &- started)), remote: remote))
+                bodyBytes: response.body.count, nanoseconds: Int64(now &- started), remote: remote))
     }
 
 }

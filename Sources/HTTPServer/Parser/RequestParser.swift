@@ -122,11 +122,16 @@ struct RequestParser {
     /// Only bytes from `start` on are checked (earlier ones were, on an earlier read); a CR that is the
     /// last byte so far may still be followed by its LF.
     private static func hasBareLineFeed(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int = 0) -> Bool {
-        var previous: UInt8 = start > 0 ? bytes[start - 1] : 0
-        for byte in bytes[start...] {
-            if byte == ByteClass.lf && previous != ByteClass.cr { return true }
-            if previous == ByteClass.cr && byte != ByteClass.lf { return true }
-            previous = byte
+        // Found line by line with memchr rather than byte by byte: a head is mostly long lines.
+        var index = start
+        while let offset = firstOffset(of: ByteClass.lf, in: bytes, from: index) {
+            if offset == 0 || bytes[offset - 1] != ByteClass.cr { return true }
+            index = offset + 1
+        }
+        index = start > 0 ? start - 1 : 0
+        while let offset = firstOffset(of: ByteClass.cr, in: bytes, from: index) {
+            if offset + 1 < bytes.count && bytes[offset + 1] != ByteClass.lf { return true }
+            index = offset + 1
         }
         return false
     }

@@ -8,12 +8,27 @@ public struct RequestRecord: Sendable {
     public let route: String?
     public let status: Int
     public let bodyBytes: Int
-    public let duration: Duration
+    /// From the request's first byte to its response being queued.
+    public let nanoseconds: Int64
     public let remote: String
 
     public init(
         requestID: String, method: String, path: String, route: String?, status: Int, bodyBytes: Int,
         duration: Duration, remote: String
+    ) {
+        let (seconds, attoseconds) = duration.components
+        // Saturated rather than trapping on a duration of centuries.
+        let (whole, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
+        self.init(
+            requestID: requestID, method: method, path: path, route: route, status: status, bodyBytes: bodyBytes,
+            nanoseconds: overflow ? .max : whole &+ attoseconds / 1_000_000_000, remote: remote)
+    }
+
+    /// As the server makes them: the time in nanoseconds, so that no request pays for `Duration`'s 128-bit
+    /// arithmetic.
+    init(
+        requestID: String, method: String, path: String, route: String?, status: Int, bodyBytes: Int,
+        nanoseconds: Int64, remote: String
     ) {
         self.requestID = requestID
         self.method = method
@@ -21,9 +36,13 @@ public struct RequestRecord: Sendable {
         self.route = route
         self.status = status
         self.bodyBytes = bodyBytes
-        self.duration = duration
+        self.nanoseconds = nanoseconds
         self.remote = remote
     }
+
+    public var duration: Duration { .nanoseconds(nanoseconds) }
+
+    public var seconds: Double { Double(nanoseconds) / 1_000_000_000 }
 }
 
 public typealias RequestObserver = @Sendable (RequestRecord) -> Void
