@@ -136,9 +136,12 @@ final class Connection {
     /// Dispatches requests until the machine says why it stops.
     private func answerBufferedRequests() -> ConnectionStateMachine.Next {
         while true {
-            let next = machine.nextRequest(now: loop.now)
+            var next = machine.nextRequest(now: loop.now)
             switch next {
             case .request(let request, let started):
+                // The request must be the only holder of its fields, or the server's first change to it (its
+                // id) would copy them all: the copy in `next` goes before it is dispatched.
+                next = .needInput
                 loop.endOverdraft(self)
                 dispatch(request, started: started)
             case .malformed(let error):

@@ -31,7 +31,7 @@ final class RequestDispatcher: Sendable {
             let headers = HTTPHeaders([("Allow", allowed.joined(separator: ", "))])
             return .answered(Response.error(.methodNotAllowed, "method not allowed", headers: headers), route: nil)
         case .found(let handler, let pattern, let parameters):
-            request.pathParameters = parameters
+            if !parameters.isEmpty { request.pathParameters = parameters }
             switch handler {
             case .sync(let handle):
                 let response = handle(request)

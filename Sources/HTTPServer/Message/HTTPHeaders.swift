@@ -64,16 +64,17 @@ public struct HTTPHeaders: Sendable, Equatable, Sequence {
 func asciiCaseInsensitiveEquals(_ lhs: String, _ rhs: String) -> Bool {
     guard lhs.utf8.count == rhs.utf8.count else { return false }
     // Over the bytes in place: a String's own views index slowly, and this runs for every header looked up.
-    var lhs = lhs
-    var rhs = rhs
-    return lhs.withUTF8 { left in
-        rhs.withUTF8 { right in
+    let equal = lhs.utf8.withContiguousStorageIfAvailable { left in
+        rhs.utf8.withContiguousStorageIfAvailable { right in
             for index in left.indices where asciiLowercased(left[index]) != asciiLowercased(right[index]) {
                 return false
             }
             return true
         }
     }
+    if let equal, let equal { return equal }
+    // A bridged or lazily decoded string has no contiguous bytes to lend.
+    return lhs.utf8.elementsEqual(rhs.utf8) { asciiLowercased($0) == asciiLowercased($1) }
 }
 
 @inline(__always)

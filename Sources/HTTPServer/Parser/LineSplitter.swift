@@ -30,10 +30,3 @@ func firstOffset(of needle: [UInt8], in bytes: UnsafeBufferPointer<UInt8>) -> In
     }
     return offset < 0 ? nil : offset
 }
-
-/// Offset of the first `byte` in `bytes` at or after `start`.
-func firstOffset(of byte: UInt8, in bytes: UnsafeBufferPointer<UInt8>, from start: Int) -> Int? {
-    guard start < bytes.count, let base = bytes.baseAddress else { return nil }
-    let offset = withUnsafePointer(to: byte) { csystem_find(base + start, bytes.count - start, $0, 1) }
-    return offset < 0 ? nil : start + offset
-}

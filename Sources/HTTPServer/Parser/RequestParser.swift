@@ -1,3 +1,5 @@
+import Glibc
+
 /// Turns a connection's bytes into requests, one at a time, keeping its place between reads.
 struct RequestParser {
     enum Outcome {
@@ -123,13 +125,20 @@ struct RequestParser {
     /// last byte so far may still be followed by its LF.
     private static func hasBareLineFeed(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int = 0) -> Bool {
         // Found line by line with memchr rather than byte by byte: a head is mostly long lines.
+        guard let base = bytes.baseAddress else { return false }
+        func next(_ byte: UInt8, from index: Int) -> Int? {
+            guard index < bytes.count, let found = memchr(base + index, Int32(byte), bytes.count - index) else {
+                return nil
+            }
+            return UnsafeRawPointer(found) - UnsafeRawPointer(base)
+        }
         var index = start
-        while let offset = firstOffset(of: ByteClass.lf, in: bytes, from: index) {
+        while let offset = next(ByteClass.lf, from: index) {
             if offset == 0 || bytes[offset - 1] != ByteClass.cr { return true }
             index = offset + 1
         }
         index = start > 0 ? start - 1 : 0
-        while let offset = firstOffset(of: ByteClass.cr, in: bytes, from: index) {
+        while let offset = next(ByteClass.cr, from: index) {
             if offset + 1 < bytes.count && bytes[offset + 1] != ByteClass.lf { return true }
             index = offset + 1
         }
