@@ -6,17 +6,43 @@ enum HeadParser {
         guard let requestLine = lines.next() else { throw .malformedRequestLine }
         var request = try parseRequestLine(requestLine, limits: limits)
         var headers = HTTPHeaders()
+        // The fields that decide framing, noted as they go by rather than looked for afterwards.
+        var framingFields = FramingFields()
         while let line = lines.next() {
             if headers.count == limits.maxHeaderCount { throw .tooManyHeaders }
             let field = try parseField(line)
+            framingFields.note(field)
             headers.add(field.name, field.value)
         }
         request.headers = headers
         return RequestHead(
             request: request,
-            framing: try framing(of: headers, version: request.version, limits: limits),
-            expectsContinue: try expectsContinue(headers, version: request.version)
+            framing: try framing(of: framingFields, version: request.version, limits: limits),
+            expectsContinue: try expectsContinue(framingFields.expectations, version: request.version)
         )
+    }
+
+    /// The values of the fields that say how the body is framed, each list in order of appearance.
+    private struct FramingFields {
+        /// The first Host, and how many there were: every request has one, so no array is made for it.
+        var host: String?
+        var hostCount = 0
+        var transferEncodings: [String] = []
+        var contentLengths: [String] = []
+        var expectations: [String] = []
+
+        /// Names are the parser's lowercased, shared copies, so each comparison is of two small strings.
+        mutating func note(_ field: HTTPHeaders.Field) {
+            switch field.name {
+            case "host":
+                if hostCount == 0 { host = field.value }
+                hostCount += 1
+            case "transfer-encoding": transferEncodings.append(field.value)
+            case "content-length": contentLengths.append(field.value)
+            case "expect": expectations.append(field.value)
+            default: break
+            }
+        }
     }
 
     static func parseRequestLine(_ line: UnsafeBufferPointer<UInt8>, limits: HTTPLimits) throws(HTTPParseError)
@@ -33,11 +59,15 @@ enum HeadParser {
         let version = try parseVersion(UnsafeBufferPointer(rebasing: line[(lastSpace + 1)...]))
         if target.count > limits.maxTargetBytes { throw .targetTooLong }
         guard !target.isEmpty, target.allSatisfy(ByteClass.isTargetCharacter) else { throw .invalidTarget }
-        let methodText = String(decoding: method, as: UTF8.self)
+        let methodText = CommonStrings.method(method)
         let (path, query) = try RequestTarget.split(target, method: methodText)
+        // Most targets are their path, byte for byte: one string serves as both.
+        let pathIsTarget =
+            query == nil && path.utf8.count == target.count
+            && path.utf8.withContiguousStorageIfAvailable { $0.elementsEqual(target) } == true
         return Request(
-            method: methodText, target: String(decoding: target, as: UTF8.self), path: path, query: query,
-            version: version)
+            method: methodText, target: pathIsTarget ? path : String(decoding: target, as: UTF8.self), path: path,
+            query: query, version: version)
     }
 
     private static func parseVersion(_ bytes: UnsafeBufferPointer<UInt8>) throws(HTTPParseError) -> HTTPVersion {
@@ -70,28 +100,19 @@ enum HeadParser {
         }
         let value = UnsafeBufferPointer(rebasing: line[valueStart..<valueEnd])
         guard value.allSatisfy(ByteClass.isFieldValue) else { throw .invalidHeaderValue }
-        let lowercasedName = String(unsafeUninitializedCapacity: name.count) { buffer in
-            for index in name.indices { buffer[index] = asciiLowercased(name[index]) }
-            return name.count
-        }
-        return (name: lowercasedName, value: String(decoding: value, as: UTF8.self))
+        return (name: CommonStrings.headerName(name), value: String(decoding: value, as: UTF8.self))
     }
 
     /// RFC 9112 section 6: exactly one way to find the end of the body, or the request is refused.
-    private static func framing(of headers: HTTPHeaders, version: HTTPVersion, limits: HTTPLimits)
+    private static func framing(of fields: FramingFields, version: HTTPVersion, limits: HTTPLimits)
         throws(HTTPParseError) -> BodyFraming
     {
-        // Every request has a Host: found without building an array of one.
-        var host: String?
-        for field in headers where field.name == "host" {
-            if host != nil { throw .multipleHosts }
-            host = field.value
-        }
-        if host == nil && version == .http11 { throw .missingHost }
-        if let host, !HostField.isValid(host) { throw .invalidHost }
+        if fields.hostCount > 1 { throw .multipleHosts }
+        if fields.host == nil && version == .http11 { throw .missingHost }
+        if let host = fields.host, !HostField.isValid(host) { throw .invalidHost }
 
-        let transferEncodings = headers.values(for: "transfer-encoding")
-        let contentLengths = headers.values(for: "content-length")
+        let transferEncodings = fields.transferEncodings
+        let contentLengths = fields.contentLengths
         if !transferEncodings.isEmpty {
             if !contentLengths.isEmpty { throw .contentLengthWithTransferEncoding }
             if version == .http10 { throw .transferEncodingOnHTTP10 }
@@ -126,8 +147,8 @@ enum HeadParser {
 
     /// RFC 9110 section 10.1.1: a 100-continue expectation in an HTTP/1.0 request is ignored, and section
     /// 15.2 forbids sending a 1xx response to an HTTP/1.0 client.
-    private static func expectsContinue(_ headers: HTTPHeaders, version: HTTPVersion) throws(HTTPParseError) -> Bool {
-        let expectations = headers.values(for: "expect").flatMap(commaSeparatedTokens)
+    private static func expectsContinue(_ values: [String], version: HTTPVersion) throws(HTTPParseError) -> Bool {
+        let expectations = values.flatMap(commaSeparatedTokens)
         if expectations.isEmpty { return false }
         guard expectations.allSatisfy({ $0 == "100-continue" }) else { throw .unsupportedExpectation }
         return version == .http11

@@ -39,9 +39,11 @@ public struct Router: Sendable {
     }
 
     private var routes: [Route] = []
-    /// Routes without captures, by path: most requests (`/health`, `/metrics`) are found without splitting
-    /// the path. A literal route therefore wins over a capture route that would match the same path.
-    private var literalRoutes: [String: Int] = [:]
+    /// Routes without captures, with their path: most requests (`/health`, `/metrics`) are found without
+    /// splitting the path. A literal route therefore wins over a capture route that would match the same path.
+    /// A list rather than a dictionary: comparing a short path with a few dozen others costs less than
+    /// hashing it.
+    private var literalRoutes: [(path: String, index: Int)] = []
 
     public init() {}
 
@@ -56,7 +58,7 @@ public struct Router: Sendable {
         } else {
             routes.append(Route(pattern: pattern, segments: segments, handlers: [(method, handler)]))
             if !segments.contains(where: { if case .capture = $0 { true } else { false } }) {
-                literalRoutes[pattern] = routes.count - 1
+                literalRoutes.append((pattern, routes.count - 1))
             }
         }
     }
@@ -66,7 +68,9 @@ public struct Router: Sendable {
     }
 
     public func match(method: String, path: String) -> Match {
-        if let index = literalRoutes[path], let handler = Self.handler(for: method, in: routes[index]) {
+        if let index = literalRoutes.first(where: { $0.path == path })?.index,
+            let handler = Self.handler(for: method, in: routes[index])
+        {
             return .found(handler, pattern: routes[index].pattern, parameters: [:])
         }
         let parts = Self.segments(of: path)
