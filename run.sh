@@ -28,7 +28,9 @@ usage: ./run.sh <verb>
                  (needs TEST_DATABASE_URL and TEST_POSTMASTER_PID_FILE from Tests/postgres/test-cluster.sh)
   fuzz           fuzz the request parser with libFuzzer for FUZZ_SECONDS (default 60); fails on any crash
   observability  build release; check /metrics with promtool and prometheus-client, then a real Prometheus scrape
-  bench          build as the image does; wrk against it and nginx in turns (BENCH_SECONDS 5, BENCH_ROUNDS 3)
+  bench          build as the image does; wrk against it and nginx in turns (BENCH_SECONDS 5, BENCH_ROUNDS 3),
+                 logs off and as deployed
+  instructions   build as the image does; user-space instructions per request, the app and nginx (callgrind)
   help           this text
 
 Environment: IMAGE (default my-app), CONTAINER (default my-app), PORT (default 8000).
@@ -259,6 +261,10 @@ case "$verb" in
         swift build -c release --product app -Xswiftc -static-executable --scratch-path .build-bench "${SWIFT_BUILD_FLAGS[@]}"
         python3 bench/bench.py "$(swift build -c release --scratch-path .build-bench --show-bin-path)/app" \
             --seconds "${BENCH_SECONDS:-5}" --rounds "${BENCH_ROUNDS:-3}"
+        ;;
+    instructions)
+        swift build -c release --product app -Xswiftc -static-executable --scratch-path .build-bench "${SWIFT_BUILD_FLAGS[@]}"
+        python3 bench/instructions.py "$(swift build -c release --scratch-path .build-bench --show-bin-path)/app"
         ;;
     help | -h | --help)
         usage
