@@ -72,7 +72,7 @@ public final class AppMetrics: Sendable {
             "http_requests_total", "counter",
             "HTTP requests answered, by method, route pattern (\"unmatched\" when none) and status.")
         for (key, series) in snapshot {
-            for (status, count) in series.statuses.sorted(by: { $0.key < $1.key }) {
+            for (status, count) in series.statuses.sorted(by: { $0.code < $1.code }) {
                 output.sample(
                     "http_requests_total", count,
                     labels: [("method", key.method), ("route", key.route), ("status", String(status))])

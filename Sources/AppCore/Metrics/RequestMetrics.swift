@@ -45,11 +45,21 @@ public final class RequestMetrics: Sendable {
 
     /// Everything counted for one method and route: one dictionary lookup per request finds it all.
     struct Series {
-        var statuses: [Int: Int] = [:]
+        /// Requests by status code. A list: a route answers with a handful of codes, and finding one among
+        /// them costs less than hashing it.
+        var statuses: [(code: Int, count: Int)] = []
         var durations = Histogram()
 
+        mutating func count(_ code: Int, times: Int = 1) {
+            if let index = statuses.firstIndex(where: { $0.code == code }) {
+                statuses[index].count += times
+            } else {
+                statuses.append((code, times))
+            }
+        }
+
         mutating func merge(_ other: Series) {
-            statuses.merge(other.statuses, uniquingKeysWith: +)
+            for (code, count) in other.statuses { self.count(code, times: count) }
             durations.merge(other.durations)
         }
     }
@@ -92,7 +102,7 @@ public final class RequestMetrics: Sendable {
 
 extension RequestMetrics.Series {
     fileprivate mutating func add(_ status: Int, _ bucket: Int, _ seconds: Double) {
-        statuses[status, default: 0] += 1
+        count(status)
         durations.buckets[bucket] += 1
         durations.sum += seconds
         durations.count += 1

@@ -52,10 +52,11 @@ struct PreparedResponses {
                 into: &output)
             return
         }
-        if let entry = entries.first(where: { $0.matches(response, date: date) }) {
-            output.append(contentsOf: entry.beforeID)
+        // By index, so that no entry is copied to be looked at.
+        for index in entries.indices where entries[index].matches(response, date: date) {
+            output.append(contentsOf: entries[index].beforeID)
             appendUTF8(requestID, to: &output)
-            output.append(contentsOf: entry.afterID)
+            output.append(contentsOf: entries[index].afterID)
             return
         }
         let identity = (response.headers.storageAddress, Entry.address(of: response.body), response.status.code)

@@ -138,6 +138,8 @@ public struct Request: Sendable {
 
     /// Whether the client wants the connection kept open after this request (RFC 9112 section 9.3).
     public var wantsKeepAlive: Bool {
+        // Most requests have no Connection field: then nothing is split or allocated.
+        guard headers.contains("connection") else { return version == .http11 }
         let tokens = headers.values(for: "connection").flatMap(commaSeparatedTokens)
         switch version {
         case .http11: return !tokens.contains("close")
