@@ -21,7 +21,8 @@ import Testing
     ) -> [UInt8] {
         var output: [UInt8] = []
         cache.serialize(
-            response, date: date, requestID: id, version: version, keepAlive: keepAlive, isHead: head, into: &output)
+            response, date: date, requestID: RequestID(id), version: version, keepAlive: keepAlive, isHead: head,
+            into: &output)
         return output
     }
 
@@ -40,7 +41,7 @@ import Testing
         var output: [UInt8] = Array("earlier".utf8)
         for id in ["a", "b", "c"] {
             cache.serialize(
-                response, date: Self.date, requestID: id, version: .http11, keepAlive: true, isHead: false,
+                response, date: Self.date, requestID: RequestID(id), version: .http11, keepAlive: true, isHead: false,
                 into: &output)
         }
         #expect(output == Array("earlier".utf8) + ["a", "b", "c"].flatMap { serialized(response, id: $0) })

@@ -122,3 +122,24 @@ import Testing
         }
     }
 }
+
+/// A made-up id is written into responses as bytes and made into text only when read: both must agree.
+@Suite struct RequestIDFormTests {
+    @Test(arguments: [UInt64(1), 9, 10, 15, 16, 255, 256, 0xdead_beef, UInt64.max])
+    func bytesAndTextAgree(counter: UInt64) {
+        let prefix = Array("0123456789abcdef-".utf8)
+        let id = RequestID(prefix: prefix, counter: counter)
+        var bytes: [UInt8] = []
+        id.append(to: &bytes)
+        #expect(String(decoding: bytes, as: UTF8.self) == id.text)
+        #expect(id.text == "0123456789abcdef-" + String(counter, radix: 16))
+        #expect(RequestIDs.isAcceptable(id.text))
+    }
+
+    @Test func aClientsIdIsKeptAsItCame() {
+        var bytes: [UInt8] = []
+        RequestID("trace-42").append(to: &bytes)
+        #expect(bytes == Array("trace-42".utf8))
+        #expect(RequestID("trace-42").text == "trace-42")
+    }
+}

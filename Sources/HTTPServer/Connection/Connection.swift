@@ -155,7 +155,7 @@ final class Connection {
 
     private func dispatch(_ request: consuming Request, started: UInt64) {
         var request = request
-        request.id = loop.requestIDs.id(for: request.headers)
+        request.requestID = loop.requestIDs.id(for: request.headers)
         request.remoteAddress = remoteAddress
         switch context.dispatcher.dispatch(&request) {
         case .answered(let response, let route):
@@ -199,11 +199,11 @@ final class Connection {
         let loop = self.loop
         machine.queue(keepAlive: keepAlive) { output in
             loop.preparedResponses.serialize(
-                response, date: date, requestID: request.id, version: request.version, keepAlive: keepAlive,
+                response, date: date, requestID: request.requestID, version: request.version, keepAlive: keepAlive,
                 isHead: request.method == "HEAD", into: &output)
         }
         context.dispatcher.record(
-            requestID: request.id, method: request.method, path: request.path, route: route, response: response,
+            requestID: request.requestID, method: request.method, path: request.path, route: route, response: response,
             started: started, now: MonotonicClock.now(), remote: remoteAddress)
     }
 

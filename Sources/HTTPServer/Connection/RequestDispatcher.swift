@@ -50,13 +50,13 @@ final class RequestDispatcher: Sendable {
 
     /// Reports an answered request; `started` and `now` are monotonic nanoseconds.
     func record(
-        requestID: String, method: String, path: String, route: String?, response: Response, started: UInt64,
+        requestID: RequestID, method: String, path: String, route: String?, response: Response, started: UInt64,
         now: UInt64, remote: String
     ) {
         guard let observer else { return }
         observer(
             RequestRecord(
-                requestID: requestID, method: method, path: path, route: route, status: response.status.code,
+                id: requestID, method: method, path: path, route: route, status: response.status.code,
                 bodyBytes: response.body.count, nanoseconds: Int64(now &- started), remote: remote))
     }
 

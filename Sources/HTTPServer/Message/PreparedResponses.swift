@@ -1,5 +1,3 @@
-import TextEscaping
-
 /// The serialized bytes of responses that handlers return again and again: a cached `/health` answer, a
 /// constant greeting. Such a response is serialized once per second (its `Date` changes) instead of once per
 /// request; only its `X-Request-ID` is written each time. One per event loop.
@@ -42,7 +40,7 @@ struct PreparedResponses {
 
     /// Appends the response as `ResponseSerializer` would; from prepared bytes when it can.
     mutating func serialize(
-        _ response: Response, date: String, requestID: String, version: HTTPVersion, keepAlive: Bool, isHead: Bool,
+        _ response: Response, date: String, requestID: RequestID, version: HTTPVersion, keepAlive: Bool, isHead: Bool,
         into output: inout [UInt8]
     ) {
         // Only the common shape is prepared: HTTP/1.1, kept alive, with its body.
@@ -55,14 +53,14 @@ struct PreparedResponses {
         // By index, so that no entry is copied to be looked at.
         for index in entries.indices where entries[index].matches(response, date: date) {
             output.append(contentsOf: entries[index].beforeID)
-            appendUTF8(requestID, to: &output)
+            requestID.append(to: &output)
             output.append(contentsOf: entries[index].afterID)
             return
         }
         let identity = (response.headers.storageAddress, Entry.address(of: response.body), response.status.code)
         if let lastSeen, lastSeen == identity, let entry = prepare(response, date: date) {
             output.append(contentsOf: entry.beforeID)
-            appendUTF8(requestID, to: &output)
+            requestID.append(to: &output)
             output.append(contentsOf: entry.afterID)
             return
         }
@@ -77,7 +75,8 @@ struct PreparedResponses {
     private mutating func prepare(_ response: Response, date: String) -> Entry? {
         var bytes: [UInt8] = []
         ResponseSerializer.serialize(
-            response, date: date, requestID: "", version: .http11, keepAlive: true, isHead: false, into: &bytes)
+            response, date: date, requestID: RequestID(""), version: .http11, keepAlive: true, isHead: false,
+            into: &bytes)
         let marker = Array("\r\nX-Request-ID: ".utf8)
         // The first one is the server's: a handler's fields come after it, and cannot hold a line break.
         guard let markerOffset = bytes.withUnsafeBufferPointer({ firstOffset(of: marker, in: $0) }) else { return nil }

@@ -64,8 +64,15 @@ public struct Request: Sendable {
     /// Set by the server before the handler runs: the client's `X-Request-ID` when it is valid, otherwise a new
     /// one. Echoed in the response; put it in every log line about this request.
     public var id: String {
-        get { storage.id }
-        set { unique().id = newValue }
+        get { storage.requestID.text }
+        set { unique().requestID = RequestID(newValue) }
+    }
+
+    /// The id as the server holds it: written into the response without ever becoming a `String` unless
+    /// someone reads `id`.
+    var requestID: RequestID {
+        get { storage.requestID }
+        set { unique().requestID = newValue }
     }
 
     /// The client's IP address as the server saw it (a proxy's, behind one). Set by the server.
@@ -91,7 +98,7 @@ public struct Request: Sendable {
         var headers: HTTPHeaders
         var body: [UInt8]
         var pathParameters: [String: String] = [:]
-        var id = ""
+        var requestID = RequestID("")
         var remoteAddress = "-"
 
         init(
@@ -112,7 +119,7 @@ public struct Request: Sendable {
                 method: other.method, target: other.target, path: other.path, query: other.query,
                 version: other.version, headers: other.headers, body: other.body)
             pathParameters = other.pathParameters
-            id = other.id
+            requestID = other.requestID
             remoteAddress = other.remoteAddress
         }
     }

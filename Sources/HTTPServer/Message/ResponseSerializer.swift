@@ -6,6 +6,14 @@ enum ResponseSerializer {
     static func serialize(
         _ response: Response, date: String, requestID: String, version: HTTPVersion, keepAlive: Bool, isHead: Bool
     ) -> [UInt8] {
+        serialize(
+            response, date: date, requestID: RequestID(requestID), version: version, keepAlive: keepAlive,
+            isHead: isHead)
+    }
+
+    static func serialize(
+        _ response: Response, date: String, requestID: RequestID, version: HTTPVersion, keepAlive: Bool, isHead: Bool
+    ) -> [UInt8] {
         var bytes: [UInt8] = []
         serialize(
             response, date: date, requestID: requestID, version: version, keepAlive: keepAlive, isHead: isHead,
@@ -15,7 +23,7 @@ enum ResponseSerializer {
 
     /// Appends the response to `bytes`: a connection's output buffer, reused from one response to the next.
     static func serialize(
-        _ response: Response, date: String, requestID: String, version: HTTPVersion, keepAlive: Bool, isHead: Bool,
+        _ response: Response, date: String, requestID: RequestID, version: HTTPVersion, keepAlive: Bool, isHead: Bool,
         into bytes: inout [UInt8]
     ) {
         let status = response.status
@@ -32,7 +40,7 @@ enum ResponseSerializer {
             appendDecimal(response.body.count, to: &bytes)
         }
         appendUTF8("\r\nX-Request-ID: ", to: &bytes)
-        appendUTF8(requestID, to: &bytes)
+        requestID.append(to: &bytes)
         for field in response.headers where isHandlerField(field) {
             bytes.append(contentsOf: crlf)
             appendUTF8(field.name, to: &bytes)

@@ -1,7 +1,9 @@
 /// What the server tells its owner about each answered request (for access logs and metrics).
 public struct RequestRecord: Sendable {
     /// The request's `X-Request-ID`: the client's when valid, otherwise one the server made up.
-    public let requestID: String
+    /// Made into text only when read: an access line reads it, metrics do not.
+    public var requestID: String { id.text }
+    let id: RequestID
     public let method: String
     public let path: String
     /// The route pattern that matched (`/api/notes/{id}`), or nil when none did.
@@ -20,17 +22,17 @@ public struct RequestRecord: Sendable {
         // Saturated rather than trapping on a duration of centuries.
         let (whole, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
         self.init(
-            requestID: requestID, method: method, path: path, route: route, status: status, bodyBytes: bodyBytes,
+            id: RequestID(requestID), method: method, path: path, route: route, status: status, bodyBytes: bodyBytes,
             nanoseconds: overflow ? .max : whole &+ attoseconds / 1_000_000_000, remote: remote)
     }
 
     /// As the server makes them: the time in nanoseconds, so that no request pays for `Duration`'s 128-bit
     /// arithmetic.
     init(
-        requestID: String, method: String, path: String, route: String?, status: Int, bodyBytes: Int,
-        nanoseconds: Int64, remote: String
+        id: RequestID, method: String, path: String, route: String?, status: Int, bodyBytes: Int, nanoseconds: Int64,
+        remote: String
     ) {
-        self.requestID = requestID
+        self.id = id
         self.method = method
         self.path = path
         self.route = route

@@ -25,7 +25,7 @@ final class ServerContext: Sendable {
     }
 
     /// Tells a client over the connection limit why it is turned away, without waiting on it, then closes.
-    func rejectOverCapacity(_ fd: Int32, requestID: String) {
+    func rejectOverCapacity(_ fd: Int32, requestID: RequestID) {
         statistics.countRejectedAtCapacity()
         var cache = HTTPDateCache()
         let response = Response.error(.serviceUnavailable, "too many open connections")
