@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """User-space instructions per GET /health, for the app and for nginx, counted by callgrind.
 
-Usage: instructions.py APP_BINARY [--requests N]
+Usage: instructions.py APP_BINARY [--requests N] [--log-level LEVEL]
 
 Wall-clock figures on a virtual machine drift by 20% from one minute to the next; an instruction count does
 not, so a change of a few percent in the request path shows up here when bench.py cannot see it. Each server
@@ -87,6 +87,8 @@ def main():
     parser.add_argument("app")
     # nginx closes a keep-alive connection after 1000 requests: 2N over 4 connections stays under that.
     parser.add_argument("--requests", type=int, default=1800, help="N (default 1800)")
+    parser.add_argument("--log-level", default="WARNING",
+                        help="the app's LOG_LEVEL (default WARNING, as nginx runs with access_log off)")
     arguments = parser.parse_args()
     for tool in ("valgrind", "nginx", "strip"):
         if shutil.which(tool) is None:
@@ -97,7 +99,7 @@ def main():
         app = os.path.join(workdir, "app")
         subprocess.run(["strip", "-o", app, arguments.app], check=True)
         port = free_port()
-        app_env = dict(os.environ, PORT=str(port), HOST="127.0.0.1", APP_ENV="production", LOG_LEVEL="WARNING",
+        app_env = dict(os.environ, PORT=str(port), HOST="127.0.0.1", APP_ENV="production", LOG_LEVEL=arguments.log_level,
                        EVENT_LOOPS="1")
         app_count = per_request([app, "serve"], app_env, port, arguments.requests, workdir)
 
@@ -113,8 +115,8 @@ def main():
         nginx_count = per_request(nginx_command, dict(os.environ), port, arguments.requests, workdir)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
-    print(f"instructions per GET /health (user space, callgrind): app {app_count:,.0f}, nginx {nginx_count:,.0f},"
-          f" ratio {app_count / nginx_count:.2f}x")
+    print(f"instructions per GET /health (user space, callgrind): app {app_count:,.0f} at LOG_LEVEL="
+          f"{arguments.log_level}, nginx {nginx_count:,.0f} with access_log off, ratio {app_count / nginx_count:.2f}x")
     return 0
 
 

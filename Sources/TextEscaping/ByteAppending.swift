@@ -1,16 +1,19 @@
 /// Appends `value` in decimal, without going through a `String`: response heads and log lines write
-/// numbers on every request.
+/// numbers on every request. Digits are taken from the end with divisions by the constant 10, which compile
+/// to multiplications.
 @inlinable
 public func appendDecimal(_ value: Int, to bytes: inout [UInt8]) {
     if value < 0 { bytes.append(UInt8(ascii: "-")) }
-    let magnitude = value.magnitude
-    var divisor: UInt = 1
-    while divisor <= magnitude / 10 { divisor *= 10 }
-    var rest = magnitude
-    while divisor > 0 {
-        bytes.append(UInt8(ascii: "0") + UInt8(rest / divisor))
-        rest %= divisor
-        divisor /= 10
+    var rest = value.magnitude
+    // 20 digits hold any UInt64.
+    withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { digits in
+        var start = digits.count
+        repeat {
+            start -= 1
+            digits[start] = UInt8(ascii: "0") + UInt8(truncatingIfNeeded: rest % 10)
+            rest /= 10
+        } while rest > 0
+        bytes.append(contentsOf: UnsafeBufferPointer(rebasing: digits[start...]))
     }
 }
 

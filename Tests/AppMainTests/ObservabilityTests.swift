@@ -59,6 +59,18 @@ import Testing
         #expect(!line.contains("s3cret"))
     }
 
+    /// A made-up id is written into the response and the access line from its bytes: both must show the same.
+    @Test(arguments: ["json", "text"])
+    func aGeneratedIDIsTheSameInTheResponseAndTheAccessLine(format: String) throws {
+        let server = try RunningServer(environment: ["APP_ENV": "production", "LOG_FORMAT": format])
+        let client = try TestClient(port: server.port)
+        try client.send("GET /version HTTP/1.1\r\nHost: t\r\n\r\n")
+        let id = try #require(try client.readResponse().headers["x-request-id"])
+        #expect(id.count > 17 && id.allSatisfy { $0.isHexDigit || $0 == "-" })
+        let line = try #require(server.line(containing: id))
+        #expect(line.contains(format == "json" ? "\"request_id\":\"\(id)\"" : "request_id=\(id) "))
+    }
+
     @Test func metricsCountRequestsByRoutePattern() throws {
         let server = try RunningServer(environment: ["LOG_LEVEL": "WARNING"])
         for _ in 0..<3 { _ = try server.get("/health") }

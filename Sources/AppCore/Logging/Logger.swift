@@ -37,7 +37,11 @@ public struct Logger: Sendable {
     public func access(_ record: RequestRecord) {
         guard isEnabled(.info) else { return }
         var line = LogLine(format, level: .info, message: "request")
-        line.field("request_id", record.requestID)
+        if record.hasGeneratedRequestID {
+            line.field("request_id") { record.appendRequestID(to: &$0) }
+        } else {
+            line.field("request_id", record.requestID)
+        }
         line.field("method", record.method)
         line.field("path", record.path)
         line.field("status", integer: record.status)

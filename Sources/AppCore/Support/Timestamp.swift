@@ -1,5 +1,4 @@
 import Glibc
-import TextEscaping
 
 /// RFC 3339 UTC timestamps with milliseconds: `2026-11-26T18:12:37.123Z`. Computed here rather than with
 /// `gmtime_r`, which takes glibc's time zone lock: every log line needs one, from every thread.
@@ -26,20 +25,31 @@ enum Timestamp {
         let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
         let secondOfDay = seconds - days * 86_400
         let date = civilDate(daysSinceEpoch: days)
-        appendPadded(date.year, width: 4, to: &bytes)
-        bytes.append(UInt8(ascii: "-"))
-        appendPadded(date.month, width: 2, to: &bytes)
-        bytes.append(UInt8(ascii: "-"))
-        appendPadded(date.day, width: 2, to: &bytes)
-        bytes.append(UInt8(ascii: "T"))
-        appendPadded(secondOfDay / 3600, width: 2, to: &bytes)
-        bytes.append(UInt8(ascii: ":"))
-        appendPadded(secondOfDay / 60 % 60, width: 2, to: &bytes)
-        bytes.append(UInt8(ascii: ":"))
-        appendPadded(secondOfDay % 60, width: 2, to: &bytes)
-        bytes.append(UInt8(ascii: "."))
-        appendPadded(milliseconds, width: 3, to: &bytes)
-        bytes.append(UInt8(ascii: "Z"))
+        // Written into a fixed-size scratch and appended at once: every log line starts with one.
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 24) { text in
+            func put(_ value: Int, width: Int, at end: Int) {
+                var rest = value
+                for index in stride(from: end - 1, through: end - width, by: -1) {
+                    text[index] = UInt8(ascii: "0") + UInt8(truncatingIfNeeded: rest % 10)
+                    rest /= 10
+                }
+            }
+            put(date.year, width: 4, at: 4)
+            text[4] = UInt8(ascii: "-")
+            put(date.month, width: 2, at: 7)
+            text[7] = UInt8(ascii: "-")
+            put(date.day, width: 2, at: 10)
+            text[10] = UInt8(ascii: "T")
+            put(secondOfDay / 3600, width: 2, at: 13)
+            text[13] = UInt8(ascii: ":")
+            put(secondOfDay / 60 % 60, width: 2, at: 16)
+            text[16] = UInt8(ascii: ":")
+            put(secondOfDay % 60, width: 2, at: 19)
+            text[19] = UInt8(ascii: ".")
+            put(milliseconds, width: 3, at: 23)
+            text[23] = UInt8(ascii: "Z")
+            bytes.append(contentsOf: text)
+        }
     }
 
     /// The proleptic Gregorian date of a day counted from 1970-01-01, by whole 400-year eras (146,097 days
@@ -55,14 +65,5 @@ enum Timestamp {
         let month = monthFromMarch < 10 ? monthFromMarch + 3 : monthFromMarch - 9
         let year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
         return (year, month, day)
-    }
-
-    private static func appendPadded(_ value: Int, width: Int, to bytes: inout [UInt8]) {
-        var limit = 10
-        for _ in 1..<width {
-            if value < limit { bytes.append(UInt8(ascii: "0")) }
-            limit *= 10
-        }
-        appendDecimal(value, to: &bytes)
     }
 }

@@ -1,3 +1,5 @@
+import Glibc
+
 /// Methods and header names that arrive in almost every request, made once. A request that uses one gets this
 /// shared copy instead of a new string, decoded and checked again; a name the server looks for is then found
 /// by comparing two copies of the same small string.
@@ -10,6 +12,14 @@ enum CommonStrings {
         init(_ text: String) {
             self.text = text
             bytes = Array(text.utf8)
+        }
+
+        /// Byte for byte, as memcmp does it; `bytes` is as long as this one's.
+        func matches(_ other: UnsafeBufferPointer<UInt8>) -> Bool {
+            bytes.withUnsafeBufferPointer { known in
+                guard let left = known.baseAddress, let right = other.baseAddress else { return known.count == 0 }
+                return memcmp(left, right, known.count) == 0
+            }
         }
     }
 
@@ -25,9 +35,7 @@ enum CommonStrings {
 
     /// The method spelled by `bytes`, shared when it is a common one.
     static func method(_ bytes: UnsafeBufferPointer<UInt8>) -> String {
-        for known in methods where known.bytes.count == bytes.count && known.bytes.elementsEqual(bytes) {
-            return known.text
-        }
+        for known in methods where known.bytes.count == bytes.count && known.matches(bytes) { return known.text }
         return String(decoding: bytes, as: UTF8.self)
     }
 

@@ -62,6 +62,11 @@ struct RequestID: Sendable {
 
     init(prefix: [UInt8], counter: UInt64) { form = .counted(prefix: prefix, counter: counter) }
 
+    var isGenerated: Bool {
+        if case .counted = form { return true }
+        return false
+    }
+
     var text: String {
         switch form {
         case .text(let text):

@@ -3,6 +3,12 @@ public struct RequestRecord: Sendable {
     /// The request's `X-Request-ID`: the client's when valid, otherwise one the server made up.
     /// Made into text only when read: an access line reads it, metrics do not.
     public var requestID: String { id.text }
+
+    /// Whether the server made the id up: then it is hex digits and a dash, safe to copy anywhere unescaped.
+    public var hasGeneratedRequestID: Bool { id.isGenerated }
+
+    /// Appends the id's bytes, without making a `String` of it: for an access line.
+    public func appendRequestID(to bytes: inout [UInt8]) { id.append(to: &bytes) }
     let id: RequestID
     public let method: String
     public let path: String
