@@ -104,35 +104,28 @@ struct LogLine {
 
     /// Copies `text` as it is when it is printable ASCII other than a quote and a backslash, and says whether
     /// it did. `=` and spaces are plain in a message and a JSON string but not in a text value, where they
-    /// would blur where it ends. Works over the bytes in place, one mask test per byte: this runs for every
+    /// would blur where it ends. Works over the bytes in place, one set lookup per byte: this runs for every
     /// field of every line.
     private mutating func appendIfPlain(_ text: String, allowingSpaces: Bool) -> Bool {
-        let masks = allowingSpaces ? Self.plainMasks : Self.plainWithoutSpaceMasks
+        let plain = allowingSpaces ? Self.plain : Self.plainWithoutSpace
         let copied = text.utf8.withContiguousStorageIfAvailable { utf8 -> Bool in
-            for byte in utf8 where !Self.isMember(byte, of: masks) { return false }
+            for byte in utf8 where !plain.contains(byte) { return false }
             bytes.append(contentsOf: utf8)
             return true
         }
         if let copied { return copied }
         var contiguous = text
         return contiguous.withUTF8 { utf8 in
-            for byte in utf8 where !Self.isMember(byte, of: masks) { return false }
+            for byte in utf8 where !plain.contains(byte) { return false }
             bytes.append(contentsOf: utf8)
             return true
         }
     }
 
-    /// Bit n set when byte n is plain (n < 128): 0x20 to 0x7E except `"` and `\`, and without the space and
-    /// `=` for a text value. The tests compare them with that description.
-    static let plainMasks: (low: UInt64, high: UInt64) = (0xffff_fffb_0000_0000, 0x7fff_ffff_efff_ffff)
-    static let plainWithoutSpaceMasks: (low: UInt64, high: UInt64) = (0xdfff_fffa_0000_0000, 0x7fff_ffff_efff_ffff)
-
-    @inline(__always)
-    private static func isMember(_ byte: UInt8, of masks: (low: UInt64, high: UInt64)) -> Bool {
-        if byte < 64 { return (masks.low >> UInt64(byte)) & 1 == 1 }
-        if byte < 128 { return (masks.high >> UInt64(byte - 64)) & 1 == 1 }
-        return false
-    }
+    /// Plain bytes: 0x20 to 0x7E except `"` and `\\`, and without the space and `=` for a text value. The
+    /// tests compare the constants with that description.
+    static let plain = ByteSet(low: 0xffff_fffb_0000_0000, high: 0x7fff_ffff_efff_ffff)
+    static let plainWithoutSpace = ByteSet(low: 0xdfff_fffa_0000_0000, high: 0x7fff_ffff_efff_ffff)
 
     private let space = UInt8(ascii: " ")
     private let quote = UInt8(ascii: "\"")
