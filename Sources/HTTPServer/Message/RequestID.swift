@@ -1,0 +1,62 @@
+import TextEscaping
+
+/// One request's id, held as the server made it until its text is wanted: a made-up id is written straight
+/// into the response head from its loop's prefix and its count, and becomes a `String` only when a handler
+/// or a log line asks for one.
+struct RequestID: Sendable {
+    private enum Form: Sendable {
+        case text(String)
+        case counted(prefix: [UInt8], counter: UInt64)
+    }
+
+    private let form: Form
+
+    init(_ text: String) { form = .text(text) }
+
+    init(prefix: [UInt8], counter: UInt64) { form = .counted(prefix: prefix, counter: counter) }
+
+    var isGenerated: Bool {
+        if case .counted = form { return true }
+        return false
+    }
+
+    var text: String {
+        switch form {
+        case .text(let text):
+            return text
+        case .counted(let prefix, let counter):
+            let digits = Self.hexDigitCount(counter)
+            return String(unsafeUninitializedCapacity: prefix.count + digits) { buffer in
+                let end = buffer.initialize(fromContentsOf: prefix)
+                Self.writeHex(counter, digits: digits, into: UnsafeMutableBufferPointer(rebasing: buffer[end...]))
+                return end + digits
+            }
+        }
+    }
+
+    func append(to bytes: inout [UInt8]) {
+        switch form {
+        case .text(let text):
+            appendUTF8(text, to: &bytes)
+        case .counted(let prefix, let counter):
+            bytes.append(contentsOf: prefix)
+            let digits = Self.hexDigitCount(counter)
+            withUnsafeTemporaryAllocation(of: UInt8.self, capacity: digits) { buffer in
+                Self.writeHex(counter, digits: digits, into: buffer)
+                bytes.append(contentsOf: buffer)
+            }
+        }
+    }
+
+    private static func hexDigitCount(_ value: UInt64) -> Int {
+        max(1, (UInt64.bitWidth - value.leadingZeroBitCount + 3) / 4)
+    }
+
+    /// `value` in lowercase hexadecimal, most significant digit first, in the first `digits` bytes.
+    private static func writeHex(_ value: UInt64, digits: Int, into buffer: UnsafeMutableBufferPointer<UInt8>) {
+        for position in 0..<digits {
+            let digit = UInt8(truncatingIfNeeded: value >> (4 * UInt64(digits - 1 - position))) & 0xF
+            buffer[position] = digit < 10 ? UInt8(ascii: "0") + digit : UInt8(ascii: "a") + digit - 10
+        }
+    }
+}
