@@ -8,25 +8,30 @@
 /// second time it is seen in a row, so that responses made afresh for each request (errors, notes) are
 /// serialized as before without filling the entries.
 struct PreparedResponses {
-    private struct Entry {
+    /// What recognises a response: its status, and where its headers and body are stored.
+    private struct Identity: Equatable {
         let status: HTTPStatus
-        /// Held only to keep their storage, and so the identity below, theirs.
+        let headers: UnsafeRawPointer?
+        let body: UnsafeRawPointer?
+        let bodyCount: Int
+
+        init(_ response: Response) {
+            status = response.status
+            headers = response.headers.storageAddress
+            body = response.body.withUnsafeBufferPointer { UnsafeRawPointer($0.baseAddress) }
+            bodyCount = response.body.count
+        }
+    }
+
+    private struct Entry {
+        let identity: Identity
+        /// Held only to keep their storage, and so the identity, theirs.
         let headers: HTTPHeaders
         let body: [UInt8]
         let date: String
         /// Everything up to the request id, and everything after it (the body included).
         let beforeID: [UInt8]
         let afterID: [UInt8]
-
-        func matches(_ response: Response, date: String) -> Bool {
-            response.status == status && response.headers.storageAddress == headers.storageAddress
-                && Self.address(of: response.body) == Self.address(of: body) && response.body.count == body.count
-                && date == self.date
-        }
-
-        static func address(of bytes: [UInt8]) -> UnsafeRawPointer? {
-            bytes.withUnsafeBufferPointer { UnsafeRawPointer($0.baseAddress) }
-        }
     }
 
     /// Bodies larger than this are not copied into an entry.
@@ -35,8 +40,8 @@ struct PreparedResponses {
 
     private var entries: [Entry] = []
     private var nextReplaced = 0
-    /// The last response serialized the slow way, by identity only (nothing is kept alive for it).
-    private var lastSeen: (headers: UnsafeRawPointer?, body: UnsafeRawPointer?, code: Int)?
+    /// The last response serialized the slow way (nothing is kept alive for it).
+    private var lastSeen: Identity?
 
     /// Appends the response as `ResponseSerializer` would; from prepared bytes when it can.
     mutating func serialize(
@@ -44,35 +49,37 @@ struct PreparedResponses {
         into output: inout [UInt8]
     ) {
         // Only the common shape is prepared: HTTP/1.1, kept alive, with its body.
-        guard version == .http11, keepAlive, !isHead, response.body.count <= Self.maxBodyBytes else {
-            ResponseSerializer.serialize(
-                response, date: date, requestID: requestID, version: version, keepAlive: keepAlive, isHead: isHead,
-                into: &output)
-            return
-        }
-        // By index, so that no entry is copied to be looked at.
-        for index in entries.indices where entries[index].matches(response, date: date) {
+        if version == .http11, keepAlive, !isHead, response.body.count <= Self.maxBodyBytes,
+            let index = preparedIndex(for: response, date: date)
+        {
             output.append(contentsOf: entries[index].beforeID)
             requestID.append(to: &output)
             output.append(contentsOf: entries[index].afterID)
             return
         }
-        let identity = (response.headers.storageAddress, Entry.address(of: response.body), response.status.code)
-        if let lastSeen, lastSeen == identity, let entry = prepare(response, date: date) {
-            output.append(contentsOf: entry.beforeID)
-            requestID.append(to: &output)
-            output.append(contentsOf: entry.afterID)
-            return
-        }
-        lastSeen = identity
         ResponseSerializer.serialize(
             response, date: date, requestID: requestID, version: version, keepAlive: keepAlive, isHead: isHead,
             into: &output)
     }
 
+    /// The entry holding this response's bytes for this date: found, or made when the response is seen for
+    /// the second time in a row; nil when it is to be serialized as usual.
+    private mutating func preparedIndex(for response: Response, date: String) -> Int? {
+        let identity = Identity(response)
+        // By index, so that no entry is copied to be looked at.
+        if let index = entries.indices.first(where: { entries[$0].identity == identity && entries[$0].date == date }) {
+            return index
+        }
+        guard lastSeen == identity else {
+            lastSeen = identity
+            return nil
+        }
+        return prepare(response, identity: identity, date: date)
+    }
+
     /// Serializes the response once with an empty id and splits it where the id goes: the bytes are the
-    /// serializer's own.
-    private mutating func prepare(_ response: Response, date: String) -> Entry? {
+    /// serializer's own. Replaces the entry for an earlier date, or the oldest when all are taken.
+    private mutating func prepare(_ response: Response, identity: Identity, date: String) -> Int? {
         var bytes: [UInt8] = []
         ResponseSerializer.serialize(
             response, date: date, requestID: RequestID(""), version: .http11, keepAlive: true, isHead: false,
@@ -82,19 +89,19 @@ struct PreparedResponses {
         guard let markerOffset = bytes.withUnsafeBufferPointer({ firstOffset(of: marker, in: $0) }) else { return nil }
         let split = markerOffset + marker.count
         let entry = Entry(
-            status: response.status, headers: response.headers, body: response.body, date: date,
+            identity: identity, headers: response.headers, body: response.body, date: date,
             beforeID: Array(bytes[..<split]), afterID: Array(bytes[split...]))
-        if let stale = entries.firstIndex(where: {
-            $0.status == entry.status && $0.headers.storageAddress == entry.headers.storageAddress
-                && Entry.address(of: $0.body) == Entry.address(of: entry.body)
-        }) {
+        if let stale = entries.firstIndex(where: { $0.identity == identity }) {
             entries[stale] = entry
-        } else if entries.count < Self.capacity {
-            entries.append(entry)
-        } else {
-            entries[nextReplaced] = entry
-            nextReplaced = (nextReplaced + 1) % Self.capacity
+            return stale
         }
-        return entry
+        if entries.count < Self.capacity {
+            entries.append(entry)
+            return entries.count - 1
+        }
+        let replaced = nextReplaced
+        entries[replaced] = entry
+        nextReplaced = (nextReplaced + 1) % Self.capacity
+        return replaced
     }
 }
