@@ -21,6 +21,17 @@ public func appendDecimal(_ value: Int, to bytes: inout [UInt8]) {
 /// small string it does), and response heads and log lines append several strings per request.
 @inlinable
 public func appendUTF8(_ text: String, to bytes: inout [UInt8]) {
-    var text = text
-    text.withUTF8 { bytes.append(contentsOf: $0) }
+    withUTF8Bytes(of: text) { bytes.append(contentsOf: $0) }
+}
+
+/// Calls `body` with `text`'s UTF-8 bytes in place: lent directly when the string keeps them contiguous (a
+/// native or small string), copied once otherwise (a bridged one). A String's own views index byte by byte,
+/// which costs more than the work done on the bytes in the request path's checks and copies.
+@inlinable
+public func withUTF8Bytes<Result>(of text: String, _ body: (UnsafeBufferPointer<UInt8>) throws -> Result) rethrows
+    -> Result
+{
+    if let result = try text.utf8.withContiguousStorageIfAvailable(body) { return result }
+    var contiguous = text
+    return try contiguous.withUTF8(body)
 }

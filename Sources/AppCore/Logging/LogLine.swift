@@ -108,14 +108,7 @@ struct LogLine {
     /// field of every line.
     private mutating func appendIfPlain(_ text: String, allowingSpaces: Bool) -> Bool {
         let plain = allowingSpaces ? Self.plain : Self.plainWithoutSpace
-        let copied = text.utf8.withContiguousStorageIfAvailable { utf8 -> Bool in
-            for byte in utf8 where !plain.contains(byte) { return false }
-            bytes.append(contentsOf: utf8)
-            return true
-        }
-        if let copied { return copied }
-        var contiguous = text
-        return contiguous.withUTF8 { utf8 in
+        return withUTF8Bytes(of: text) { utf8 in
             for byte in utf8 where !plain.contains(byte) { return false }
             bytes.append(contentsOf: utf8)
             return true

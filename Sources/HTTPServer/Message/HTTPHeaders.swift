@@ -1,3 +1,5 @@
+import TextEscaping
+
 /// An ordered list of header fields. Names compare case-insensitively (RFC 9110 section 5.1).
 public struct HTTPHeaders: Sendable, Equatable, Sequence {
     public typealias Field = (name: String, value: String)
@@ -64,17 +66,14 @@ public struct HTTPHeaders: Sendable, Equatable, Sequence {
 func asciiCaseInsensitiveEquals(_ lhs: String, _ rhs: String) -> Bool {
     guard lhs.utf8.count == rhs.utf8.count else { return false }
     // Over the bytes in place: a String's own views index slowly, and this runs for every header looked up.
-    let equal = lhs.utf8.withContiguousStorageIfAvailable { left in
-        rhs.utf8.withContiguousStorageIfAvailable { right in
+    return withUTF8Bytes(of: lhs) { left in
+        withUTF8Bytes(of: rhs) { right in
             for index in left.indices where asciiLowercased(left[index]) != asciiLowercased(right[index]) {
                 return false
             }
             return true
         }
     }
-    if let equal, let equal { return equal }
-    // A bridged or lazily decoded string has no contiguous bytes to lend.
-    return lhs.utf8.elementsEqual(rhs.utf8) { asciiLowercased($0) == asciiLowercased($1) }
 }
 
 @inline(__always)

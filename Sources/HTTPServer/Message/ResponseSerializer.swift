@@ -65,10 +65,9 @@ enum ResponseSerializer {
     static func isHandlerField(_ field: HTTPHeaders.Field) -> Bool {
         // Checked over the bytes in place (every field of every response comes through here), and the
         // server's names compared only when the lengths match.
-        var name = field.name
-        var value = field.value
-        guard name.withUTF8({ !$0.isEmpty && $0.allSatisfy(ByteClass.isToken) }),
-            value.withUTF8({ $0.allSatisfy(ByteClass.isFieldValue) })
+        let name = field.name
+        guard withUTF8Bytes(of: name, { !$0.isEmpty && $0.allSatisfy(ByteClass.isToken) }),
+            withUTF8Bytes(of: field.value, { $0.allSatisfy(ByteClass.isFieldValue) })
         else { return false }
         switch name.utf8.count {
         case 4: return !asciiCaseInsensitiveEquals(name, "date")

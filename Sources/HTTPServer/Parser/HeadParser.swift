@@ -1,3 +1,5 @@
+import TextEscaping
+
 /// Parses a complete header section: request line, fields, and the framing they announce.
 enum HeadParser {
     /// `bytes` is the head up to and including the CRLF that ends the last field line (not the blank line).
@@ -64,7 +66,7 @@ enum HeadParser {
         // Most targets are their path, byte for byte: one string serves as both.
         let pathIsTarget =
             query == nil && path.utf8.count == target.count
-            && path.utf8.withContiguousStorageIfAvailable { $0.elementsEqual(target) } == true
+            && withUTF8Bytes(of: path) { $0.elementsEqual(target) }
         return Request(
             method: methodText, target: pathIsTarget ? path : String(decoding: target, as: UTF8.self), path: path,
             query: query, version: version)

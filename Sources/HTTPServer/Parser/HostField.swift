@@ -1,11 +1,12 @@
+import TextEscaping
+
 /// The `Host` header's grammar (RFC 9110 section 7.2): `uri-host [ ":" port ]`, where uri-host is an IP
 /// literal in brackets or a reg-name of unreserved characters, percent-escapes and sub-delims. RFC 9112
 /// section 3.2 requires a 400 for any other value. Empty is allowed (a target with no authority).
 enum HostField {
     static func isValid(_ value: String) -> Bool {
         // Over the bytes in place: every request has a Host, and a String's own views index slowly.
-        var value = value
-        return value.withUTF8(isValid)
+        withUTF8Bytes(of: value, isValid)
     }
 
     private static func isValid(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
