@@ -124,6 +124,8 @@ import Testing
         } catch {
             #expect(error.kind == .timeout)
         }
+        // Kept listening until here, or it may close its listener early and reset the connection.
+        withExtendedLifetime(server) {}
         #expect(ContinuousClock.now - started < .seconds(5))
     }
 }
