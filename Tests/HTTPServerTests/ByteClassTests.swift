@@ -1,4 +1,5 @@
 import Testing
+import TextEscaping
 
 @testable import HTTPServer
 
@@ -10,6 +11,11 @@ import Testing
 
     @Test func regNameMaskIsRFC3986sUnreservedAndSubDelims() {
         #expect(ByteClass.alphanumerics(and: "-._~!$&'()*+,;=%") == ByteClass.regNameSet)
+    }
+
+    @Test func hostMasksAreAnIPLiteralsCharactersAndDigits() {
+        #expect(ByteClass.alphanumerics(and: "-._~!$&'()*+,;=%:") == HostField.ipLiteralSet)
+        #expect(ByteSet("0123456789".utf8) == HostField.digitSet)
     }
 
     @Test func everyByteIsClassifiedAsTheGrammarSays() {

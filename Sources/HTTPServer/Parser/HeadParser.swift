@@ -1,3 +1,4 @@
+import Glibc
 import TextEscaping
 
 /// Parses a complete header section: request line, fields, and the framing they announce.
@@ -66,10 +67,17 @@ enum HeadParser {
         // Most targets are their path, byte for byte: one string serves as both.
         let pathIsTarget =
             query == nil && path.utf8.count == target.count
-            && withUTF8Bytes(of: path) { $0.elementsEqual(target) }
+            && withUTF8Bytes(of: path) { sameBytes($0, target) }
         return Request(
             method: methodText, target: pathIsTarget ? path : String(decoding: target, as: UTF8.self), path: path,
             query: query, version: version)
+    }
+
+    /// `memcmp` rather than `elementsEqual`, whose generic loop costs as much as the rest of the request line.
+    private static func sameBytes(_ first: UnsafeBufferPointer<UInt8>, _ second: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard first.count == second.count else { return false }
+        guard let firstStart = first.baseAddress, let secondStart = second.baseAddress else { return true }
+        return memcmp(firstStart, secondStart, first.count) == 0
     }
 
     private static func parseVersion(_ bytes: UnsafeBufferPointer<UInt8>) throws(HTTPParseError) -> HTTPVersion {
