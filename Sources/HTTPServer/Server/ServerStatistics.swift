@@ -2,10 +2,10 @@ import Locking
 import Synchronization
 
 /// Live counts for an operator (the app exports them as metrics). Requests in flight change twice per
-/// request on every core, so they are counted in per-thread shards; the rest change once per connection.
+/// request on every core, so they are counted in per-thread atomics; the rest change once per connection.
 public final class ServerStatistics: Sendable {
     private let openConnections = Atomic<Int>(0)
-    private let inFlight = Sharded { 0 }
+    private let inFlight = ShardedCounter()
     private let rejectedAtCapacity = Atomic<Int>(0)
     private let rejectedOutOfDescriptors = Atomic<Int>(0)
     private let evicted = Atomic<Int>(0)
@@ -17,7 +17,7 @@ public final class ServerStatistics: Sendable {
     public var connectionsOpen: Int { openConnections.load(ordering: .relaxed) }
 
     /// Requests received in full whose response is not yet queued.
-    public var requestsInFlight: Int { inFlight.reduce(0, +) }
+    public var requestsInFlight: Int { inFlight.total }
 
     /// Connections answered 503 and closed because MAX_CONNECTIONS were open.
     public var connectionsRejectedAtCapacity: Int { rejectedAtCapacity.load(ordering: .relaxed) }
@@ -62,10 +62,10 @@ public final class ServerStatistics: Sendable {
     }
 
     func requestStarted() {
-        inFlight.withCurrentShard { $0 += 1 }
+        inFlight.add(1)
     }
 
     func requestFinished() {
-        inFlight.withCurrentShard { $0 -= 1 }
+        inFlight.add(-1)
     }
 }
