@@ -8,6 +8,7 @@ private struct FixedCheck: HealthCheck {
     let result: HealthCheckResult
 
     func check() -> HealthCheckResult { result }
+    var revision: UInt64 { 0 }
 }
 
 @Suite struct HealthMonitorTests {

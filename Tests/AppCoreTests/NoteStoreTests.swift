@@ -272,11 +272,28 @@ func waitUntil(_ condition: () -> Bool) async throws {
         try await waitUntil { monitor.check().isHealthy }
         task.cancel()
         // The answer seen healthy was at most 3 s old at `seen`, so it is older than 3 s four seconds later.
-        let seen = ContinuousClock.now
+        let seen = MonotonicClock.now()
         #expect(monitor.check(now: seen).isHealthy)
-        let stale = monitor.check(now: seen + .seconds(4))
+        let stale = monitor.check(now: seen + 4_000_000_000)
         #expect(!stale.isHealthy)
         #expect(stale.details.first?.1 == .string("no recent check"))
+    }
+
+    @Test func theRevisionMovesWithEveryCheckAndWhenTheAnswerGoesStale() async throws {
+        let monitor = DatabaseMonitor(
+            repository: NoteRepository(database: SQLiteDatabase(path: ":memory:")), logger: Logger(level: .critical))
+        let before = monitor.revision
+        let task = Task { await monitor.run() }
+        try await waitUntil { monitor.check().isHealthy }
+        let seen = MonotonicClock.now()
+        let afterFirstCheck = monitor.revision(now: seen)
+        #expect(afterFirstCheck != before)
+        try await waitUntil { monitor.revision(now: seen) != afterFirstCheck }
+        task.cancel()
+        await task.value
+        let settled = monitor.revision(now: seen)
+        #expect(monitor.revision(now: seen + 4_000_000_000) != settled)
+        #expect(monitor.revision(now: seen + 4_000_000_000) == monitor.revision(now: seen + 5_000_000_000))
     }
 
     @Test(arguments: [

@@ -11,7 +11,9 @@ public struct HealthMonitor: Sendable {
     private let cache = Sharded<Cached?> { nil }
 
     private struct Cached: Sendable {
-        var results: [HealthCheckResult]
+        /// Each check's revision, read before its result: a change between the two makes the next request
+        /// render again, so the answer kept is never older than the revisions it is kept under.
+        var revisions: [UInt64]
         var response: Response
     }
 
@@ -29,18 +31,19 @@ public struct HealthMonitor: Sendable {
             return .json(.serviceUnavailable, .object([("status", .string("draining"))]), headers: Self.noStore)
         }
         return cache.withCurrentShard { cached in
-            if let cached, isCurrent(cached.results) { return cached.response }
-            let results = checks.map { $0.check() }
-            let response = render(results)
-            cached = Cached(results: results, response: response)
+            if let cached, isCurrent(cached.revisions) { return cached.response }
+            let revisions = checks.map(\.revision)
+            let response = render(checks.map { $0.check() })
+            cached = Cached(revisions: revisions, response: response)
             return response
         }
     }
 
-    /// Whether every check still gives the result the cached answer was rendered from. A loop rather than
-    /// comparing with a fresh array: nothing is allocated when nothing changed, the common case.
-    private func isCurrent(_ results: [HealthCheckResult]) -> Bool {
-        for (check, result) in zip(checks, results) where check.check() != result { return false }
+    /// Whether no check has moved since the cached answer was rendered. A loop rather than comparing with a
+    /// fresh array: nothing is allocated when nothing changed, the common case.
+    private func isCurrent(_ revisions: [UInt64]) -> Bool {
+        // By index: `zip` would copy each check out of its existential box and destroy the copy.
+        for index in checks.indices where checks[index].revision != revisions[index] { return false }
         return true
     }
 

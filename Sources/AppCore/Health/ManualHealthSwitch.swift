@@ -14,6 +14,9 @@ public final class ManualHealthSwitch: HealthCheck {
         healthy.store(value, ordering: .relaxed)
     }
 
+    /// The result has two values, so the revision is which one it is.
+    public var revision: UInt64 { isHealthy ? 0 : 1 }
+
     public func check() -> HealthCheckResult {
         isHealthy
             ? HealthCheckResult(isHealthy: true)

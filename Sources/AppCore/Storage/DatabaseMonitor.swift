@@ -1,4 +1,6 @@
+import HTTPServer
 import Locking
+import Synchronization
 
 /// Keeps the database's health up to date in the background: creates the schema once it can connect,
 /// then checks with `SELECT 1` every second, and retries with backoff while it is down.
@@ -35,12 +37,17 @@ public final class DatabaseMonitor: HealthCheck, Sendable {
     private struct Latest: Sendable {
         var status: Status
         var result: HealthCheckResult
-        var checkedAt: ContinuousClock.Instant
     }
 
     private let repository: NoteRepository
     private let logger: Logger
     private let latest: Locked<Latest>
+    /// Bumped after each recorded check, so that `/health` knows to render again.
+    private let generation = Atomic<UInt64>(0)
+    /// When the latest result stops being trusted (`maxResultAge` after it was recorded), on `MonotonicClock`:
+    /// a number fits in an atomic, read on every `/health` without a lock, and reading that clock costs a
+    /// third of what `ContinuousClock.now` does.
+    private let trustedUntil = Atomic<UInt64>(MonotonicClock.now() + DatabaseMonitor.maxResultAge.nanoseconds)
 
     static let pingTimeout = Duration.seconds(1)
     static let checkInterval = Duration.seconds(1)
@@ -53,16 +60,26 @@ public final class DatabaseMonitor: HealthCheck, Sendable {
     public init(repository: NoteRepository, logger: Logger) {
         self.repository = repository
         self.logger = logger
-        latest = Locked(Latest(status: Self.notYet, result: Self.notYet.result, checkedAt: .now))
+        latest = Locked(Latest(status: Self.notYet, result: Self.notYet.result))
     }
 
     public func check() -> HealthCheckResult {
-        check(now: .now)
+        check(now: MonotonicClock.now())
     }
 
-    func check(now: ContinuousClock.Instant) -> HealthCheckResult {
-        let (result, checkedAt) = latest.withLock { ($0.result, $0.checkedAt) }
-        return now - checkedAt > Self.maxResultAge ? Self.stale : result
+    func check(now: UInt64) -> HealthCheckResult {
+        let result = latest.withLock { $0.result }
+        return isStale(at: now) ? Self.stale : result
+    }
+
+    public var revision: UInt64 { revision(now: MonotonicClock.now()) }
+
+    func revision(now: UInt64) -> UInt64 {
+        generation.load(ordering: .acquiring) << 1 | (isStale(at: now) ? 1 : 0)
+    }
+
+    private func isStale(at now: UInt64) -> Bool {
+        now > trustedUntil.load(ordering: .relaxed)
     }
 
     /// Runs until the task is cancelled; `onFirstResult` is called once the first check has an answer.
@@ -99,9 +116,11 @@ public final class DatabaseMonitor: HealthCheck, Sendable {
     /// details (host, port, user, server message); `/health` only the class of failure.
     private func record(_ new: Status, error: StoreError?) {
         let previous = latest.withLock { latest in
-            defer { latest = Latest(status: new, result: new.result, checkedAt: .now) }
+            defer { latest = Latest(status: new, result: new.result) }
             return latest.status
         }
+        trustedUntil.store(MonotonicClock.now() + Self.maxResultAge.nanoseconds, ordering: .relaxed)
+        generation.add(1, ordering: .releasing)
         switch (previous, new) {
         case (.down, .up):
             logger.info("database is up")
