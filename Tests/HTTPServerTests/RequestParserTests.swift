@@ -202,6 +202,10 @@ private func parseError(_ text: String, limits: HTTPLimits = HTTPLimits()) -> HT
         ("GET / HTTP/1.1\r\nHost: host:80x\r\n\r\n", .invalidHost),
         ("GET / HTTP/1.1\r\nHost: [::1\r\n\r\n", .invalidHost),
         ("GET / HTTP/1.1\r\nHost: h/path\r\n\r\n", .invalidHost),
+        ("GET / HTTP/1.1\r\nHost: []:80\r\n\r\n", .invalidHost),
+        ("GET / HTTP/1.1\r\nHost: [::1]x\r\n\r\n", .invalidHost),
+        ("GET / HTTP/1.1\r\nHost: [::1/8]\r\n\r\n", .invalidHost),
+        ("GET / HTTP/1.1\r\nHost: h:80:90\r\n\r\n", .invalidHost),
         ("POST / HTTP/1.1\r\nHost: a\r\nExpect: something-else\r\n\r\n", .unsupportedExpectation),
     ])
     func rejectsMalformedRequests(_ text: String, _ expected: HTTPParseError) {

@@ -10,31 +10,30 @@ enum HostField {
     }
 
     private static func isValid(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
-        let portStart: Int
+        var index = 0
         if bytes.first == UInt8(ascii: "[") {
-            guard let close = bytes.firstIndex(of: UInt8(ascii: "]")) else { return false }
-            let literal = bytes[1..<close]
-            guard !literal.isEmpty, allBytes(of: literal, in: ipLiteralSet) else { return false }
-            portStart = close + 1
+            guard let close = scan(bytes, from: 1, in: ipLiteralSet), close > 1, bytes[close] == UInt8(ascii: "]")
+            else { return false }
+            index = close + 1
         } else {
-            portStart = bytes.firstIndex(of: UInt8(ascii: ":")) ?? bytes.count
-            guard allBytes(of: bytes[..<portStart], in: ByteClass.regNameSet) else { return false }
+            index = scan(bytes, from: 0, in: ByteClass.regNameSet) ?? bytes.count
         }
-        guard portStart < bytes.count else { return true }
-        return bytes[portStart] == UInt8(ascii: ":") && allBytes(of: bytes[(portStart + 1)...], in: digitSet)
+        guard index < bytes.count else { return true }
+        return bytes[index] == UInt8(ascii: ":") && scan(bytes, from: index + 1, in: digitSet) == nil
     }
 
     /// What a reg-name has, plus ":" for IPv6 and IPvFuture.
     static let ipLiteralSet = ByteSet(low: ByteClass.regNameSet.low | 1 << 58, high: ByteClass.regNameSet.high)
     static let digitSet = ByteSet(low: 0x03ff_0000_0000_0000, high: 0)
 
-    /// An index loop over the slice: `allSatisfy` with a closure costs several times as much per byte.
-    private static func allBytes(of bytes: Slice<UnsafeBufferPointer<UInt8>>, in set: ByteSet) -> Bool {
-        var index = bytes.startIndex
-        while index < bytes.endIndex {
-            if !set.contains(bytes[index]) { return false }
+    /// The index of the first byte from `start` on that is not in `set`, or nil if there is none. One loop
+    /// over the buffer itself: `firstIndex` and `allSatisfy` on slices cost several times as much per byte.
+    private static func scan(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int, in set: ByteSet) -> Int? {
+        var index = start
+        while index < bytes.count {
+            if !set.contains(bytes[index]) { return index }
             index += 1
         }
-        return true
+        return nil
     }
 }
