@@ -4,7 +4,7 @@ import Glibc
 /// The subcommands of `app`.
 enum Command: Equatable {
     case serve
-    case healthcheck
+    case healthcheck(HealthcheckCommand.Probe)
     case check
     case version
     case help
@@ -13,7 +13,9 @@ enum Command: Equatable {
     init(arguments: [String]) {
         switch arguments {
         case [], ["serve"]: self = .serve
-        case ["healthcheck"]: self = .healthcheck
+        case ["healthcheck"]: self = .healthcheck(.health)
+        case ["healthcheck", "--live"]: self = .healthcheck(.live)
+        case ["healthcheck", "--ready"]: self = .healthcheck(.ready)
         case ["check"]: self = .check
         case ["--version"], ["version"]: self = .version
         case ["--help"], ["-h"], ["help"]: self = .help
@@ -34,6 +36,8 @@ enum Command: Equatable {
             commands:
               serve         run the HTTP server (the default)
               healthcheck   GET /health on this machine's server; exit 0 if it answers 200, 1 otherwise
+                --live      GET /livez instead: the process serves (for restarts; never the database)
+                --ready     GET /readyz instead: the app should get traffic (database up, not draining)
               check         validate the configuration; print OK (exit 0) or the error (exit 78)
               --version     print the version
               --help        print this help

@@ -25,7 +25,8 @@ enum ServeCommand {
         let statistics = ServerStatistics()
         let metrics = AppMetrics(config: config, statistics: statistics, logSink: logger.sink)
         let router = AppRoutes.makeRouter(
-            config: config, health: health, metrics: metrics, notes: NotesAPI(repository: repository, logger: logger),
+            config: config, health: health, liveness: Liveness(statistics: statistics), metrics: metrics,
+            notes: NotesAPI(repository: repository, logger: logger),
             admin: config.secretKey.map { AdminAPI(secretKey: $0, healthSwitch: healthSwitch, logger: logger) })
         let observer: RequestObserver =
             logger.isEnabled(.info)
@@ -40,15 +41,32 @@ enum ServeCommand {
         // Handlers go in before the server starts: a SIGTERM that arrives at any moment after the startup line
         // must stop the process.
         let gracePeriod = config.server.shutdownGrace
-        let graceSeconds = gracePeriod.inSeconds
+        let delay = config.server.shutdownDelay
         let signalSources = SignalHandling.onTermination { signalName in
+            // /health and /readyz answer 503 from now on; during the delay everything else is served as
+            // before, so that load balancers and Kubernetes Services stop sending new work before the
+            // listener closes, instead of finding it closed.
             lifecycle.beginDraining()
-            logger.announce("shutting down", [("signal", signalName), ("grace_seconds", "\(graceSeconds)")])
-            server.shutdown(gracePeriod: gracePeriod) {
-                logger.announce("stopped")
-                // Bounded: a log reader that stopped reading must not keep the process alive.
-                logger.flush(timeout: .milliseconds(500))
-                exit(0)
+            logger.announce(
+                "shutting down",
+                [
+                    ("signal", signalName), ("delay_seconds", "\(delay.inSeconds)"),
+                    ("grace_seconds", "\(gracePeriod.inSeconds)"),
+                ])
+            let drain: @Sendable () -> Void = {
+                if delay > .zero { logger.announce("draining", [("grace_seconds", "\(gracePeriod.inSeconds)")]) }
+                server.shutdown(gracePeriod: gracePeriod) {
+                    logger.announce("stopped")
+                    // Bounded: a log reader that stopped reading must not keep the process alive.
+                    logger.flush(timeout: .milliseconds(500))
+                    exit(0)
+                }
+            }
+            if delay > .zero {
+                DispatchQueue.global().asyncAfter(
+                    deadline: .now() + .nanoseconds(Int(clamping: delay.nanoseconds)), execute: drain)
+            } else {
+                drain()
             }
         }
         // The first database check gets a moment, so /health is right from the first probe; an unreachable

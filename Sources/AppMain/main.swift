@@ -6,8 +6,8 @@ let arguments = Array(CommandLine.arguments.dropFirst())
 switch Command(arguments: arguments) {
 case .serve:
     ServeCommand.run(environment: ProcessEnvironment.current())
-case .healthcheck:
-    exit(HealthcheckCommand.run(environment: ProcessEnvironment.current()))
+case .healthcheck(let probe):
+    exit(HealthcheckCommand.run(probe, environment: ProcessEnvironment.current()))
 case .check:
     exit(CheckCommand.run(environment: ProcessEnvironment.current()))
 case .version:

@@ -64,3 +64,20 @@ private struct FixedCheck: HealthCheck {
         #expect(monitor.report().status == .ok)
     }
 }
+
+@Suite struct LivenessTests {
+    @Test func aliveUntilAnEventLoopHasBeenSilentForTheLimit() {
+        let healthy = Liveness { .seconds(4.9) }.report()
+        #expect(healthy.status == .ok)
+        #expect(String(decoding: healthy.body, as: UTF8.self) == "{\"status\": \"ok\"}")
+        let stalled = Liveness { .seconds(6.54) }.report()
+        #expect(stalled.status == .serviceUnavailable)
+        #expect(
+            String(decoding: stalled.body, as: UTF8.self)
+                == "{\"status\": \"stalled\", \"event_loop_stalled_seconds\": 6.5}")
+    }
+
+    @Test func aServerThatIsNotRunningHasNoStalledLoops() {
+        #expect(Liveness(statistics: ServerStatistics()).report().status == .ok)
+    }
+}

@@ -62,7 +62,7 @@ import Testing
         for name in [
             "http_requests_total", "http_request_duration_seconds", "http_requests_in_flight", "http_connections_open",
             "http_connections_rejected_total", "process_start_time_seconds", "process_resident_memory_bytes",
-            "process_open_fds", "app_build_info", "log_lines_dropped_total",
+            "process_open_fds", "app_build_info", "log_lines_dropped_total", "http_event_loop_stall_seconds",
         ] {
             #expect(output.contains { $0.hasPrefix("# HELP \(name) ") }, "\(name)")
             #expect(output.contains { $0.hasPrefix("# TYPE \(name) ") }, "\(name)")

@@ -46,6 +46,12 @@ import Testing
         #expect(result.stderr.contains("usage: app"))
     }
 
+    @Test func healthcheckTakesOnlyItsOwnFlags() throws {
+        let result = try AppProcess.run(["healthcheck", "--alive"])
+        #expect(result.status == 2)
+        #expect(result.stderr.contains("unknown command 'healthcheck --alive'"))
+    }
+
     @Test func helpAndVersion() throws {
         let help = try AppProcess.run(["--help"])
         #expect(help.status == 0)

@@ -21,6 +21,38 @@ import Testing
         _ = server.stop()
     }
 
+    @Test func liveStaysHealthyWhileTheDatabaseIsDownAndReadyDoesNot() throws {
+        // Nothing listens on the database's port: the app starts, and knows it has no database.
+        let probe = try RunningServer()
+        let deadPort = probe.port
+        #expect(probe.stop() == 0)
+        let environment = ["DATABASE_URL": "postgres://app:secret@127.0.0.1:\(deadPort)/app?connect_timeout=1"]
+        let server = try RunningServer(environment: environment)
+        let port = ["PORT": String(server.port)]
+
+        let live = try AppProcess.run(["healthcheck", "--live"], environment: port)
+        #expect(live.status == 0)
+        #expect(live.stdout == "healthy: http://127.0.0.1:\(server.port)/livez answered 200: {\"status\": \"ok\"}\n")
+
+        let ready = try AppProcess.run(["healthcheck", "--ready"], environment: port)
+        #expect(ready.status == 1)
+        #expect(ready.stderr.hasPrefix("unhealthy: http://127.0.0.1:\(server.port)/readyz answered 503:"))
+        #expect(ready.stderr.contains("\"failing\": [\"database\"]"))
+        #expect(try AppProcess.run(["healthcheck"], environment: port).status == 1)
+        _ = server.stop()
+    }
+
+    @Test func readyAnswersWhatHealthAnswers() throws {
+        let server = try RunningServer()
+        let health = try server.get("/health")
+        let ready = try server.get("/readyz")
+        // The same answer, but for the database's latency, which each check measures anew.
+        #expect(ready.status == 200 && health.status == 200)
+        #expect(ready.body.hasPrefix("{\"status\": \"ok\", \"checks\": {\"database\": {\"status\": \"up\""))
+        #expect(health.body.hasPrefix("{\"status\": \"ok\", \"checks\": {\"database\": {\"status\": \"up\""))
+        _ = server.stop()
+    }
+
     @Test func healthcheckExitsOneAgainstADeadPort() throws {
         // Bind and release a port so that nothing listens on it.
         let server = try RunningServer()

@@ -35,6 +35,34 @@ import Testing
         #expect(ContinuousClock.now - started < .seconds(4))
     }
 
+    @Test func theShutdownDelayKeepsServingWithReadinessOffThenDrains() throws {
+        let server = try RunningServer(environment: ["SHUTDOWN_DELAY_SECONDS": "1.5"])
+        let keptAlive = try TestClient(port: server.port)
+        try keptAlive.send("GET /readyz HTTP/1.1\r\nHost: t\r\n\r\n")
+        #expect(try keptAlive.readResponse().status == 200)
+        let started = ContinuousClock.now
+        kill(server.process.processIdentifier, SIGTERM)
+        #expect(server.line(containing: "shutting down")?.contains("delay_seconds=1.5") == true)
+
+        // During the delay: not ready, still alive, and new connections are still accepted and served.
+        try keptAlive.send("GET /readyz HTTP/1.1\r\nHost: t\r\n\r\n")
+        let notReady = try keptAlive.readResponse()
+        #expect(notReady.status == 503)
+        #expect(notReady.body == "{\"status\": \"draining\"}")
+        #expect(notReady.headers["connection"] == nil)
+        #expect(try server.get("/livez").status == 200)
+        #expect(try server.get("/").status == 200)
+        #expect(try server.get("/health").status == 503)
+
+        // After it: the listener is closed and the process exits.
+        #expect(server.line(containing: "draining", timeout: .seconds(3)) != nil)
+        #expect(ContinuousClock.now - started >= .seconds(1.4))
+        server.process.waitUntilExit()
+        #expect(server.process.terminationStatus == 0)
+        #expect(ContinuousClock.now - started < .seconds(3))
+        #expect(throws: TestClient.Failure.self) { try TestClient(port: server.port) }
+    }
+
     @Test func requestsOutlivingTheGraceAreCutAndTheProcessStillExits() throws {
         let server = try RunningServer(environment: ["SHUTDOWN_GRACE_SECONDS": "0.5"])
         let slow = try TestClient(port: server.port)

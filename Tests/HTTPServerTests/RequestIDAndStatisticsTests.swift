@@ -121,6 +121,35 @@ import Testing
             #expect(statistics.requestsInFlight == 0)
         }
     }
+
+    @Test func aLoopBlockedByItsHandlerShowsAsAStallUntilItTurnsAgain() async throws {
+        let statistics = ServerStatistics()
+        let entered = DispatchSemaphore(value: 0)
+        let release = DispatchSemaphore(value: 0)
+        var router = router()
+        // A synchronous handler that blocks: the bug a liveness probe exists to catch.
+        router.get("/block") { _ in
+            entered.signal()
+            release.wait()
+            return Response(body: Array("unblocked".utf8))
+        }
+        try await withServer(router, configure: { $0.eventLoopCount = 1 }, statistics: statistics) { _, port in
+            #expect(statistics.longestEventLoopStall < .seconds(1))
+            let client = try TestClient(port: port)
+            try client.send("GET /block HTTP/1.1\r\nHost: t\r\n\r\n")
+            entered.wait()
+            try await Task.sleep(for: .milliseconds(800))
+            #expect(statistics.longestEventLoopStall >= .milliseconds(700))
+            release.signal()
+            #expect(try client.readResponse().body == "unblocked")
+            for _ in 0..<100 where statistics.longestEventLoopStall >= .milliseconds(500) {
+                try await Task.sleep(for: .milliseconds(10))
+            }
+            #expect(statistics.longestEventLoopStall < .milliseconds(500))
+        }
+        // Stopped loops are not stalled ones.
+        #expect(statistics.longestEventLoopStall == .zero)
+    }
 }
 
 /// A made-up id is written into responses as bytes and made into text only when read: both must agree.

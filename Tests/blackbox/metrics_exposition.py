@@ -26,6 +26,7 @@ EXPECTED = {
     "process_open_fds": "gauge",
     "app_build_info": "gauge",
     "log_lines_dropped": "counter",
+    "http_event_loop_stall_seconds": "gauge",
 }
 
 

@@ -14,6 +14,7 @@ extension AppConfig {
             ("idle_timeout_s", Self.seconds(server.timeouts.idle)),
             ("write_timeout_s", Self.seconds(server.timeouts.write)),
             ("shutdown_grace_s", Self.seconds(server.shutdownGrace)),
+            ("shutdown_delay_s", Self.seconds(server.shutdownDelay)),
         ]
     }
 

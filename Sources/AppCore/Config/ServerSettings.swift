@@ -9,6 +9,8 @@ public struct ServerSettings: Sendable, Equatable {
     public var maxPendingOutputBytes = ServerConfiguration.defaultMaxPendingOutputBytes
     public var maxBufferedBytes = ServerConfiguration.defaultMaxBufferedBytes
     public var shutdownGrace = Duration.seconds(10)
+    /// After SIGTERM, how long to go on accepting and serving (with `/readyz` 503) before draining.
+    public var shutdownDelay = Duration.zero
     /// Nil: one per CPU the process may use.
     public var eventLoops: Int?
 
@@ -58,12 +60,15 @@ public struct ServerSettings: Sendable, Equatable {
     static let shutdownGrace = Setting.seconds(
         "SHUTDOWN_GRACE_SECONDS", default: .seconds(10), in: 0...3600,
         help: "time for in-flight requests after SIGTERM")
+    static let shutdownDelay = Setting.seconds(
+        "SHUTDOWN_DELAY_SECONDS", default: .zero, in: 0...3600,
+        help: "after SIGTERM, keep serving this long with /readyz 503 before draining")
 
     static let all: [ConfigVariable] = [
         maxHeaderBytes.variable, maxURIBytes.variable, maxHeaderCount.variable, maxBodyBytes.variable,
         maxConnections.variable, maxPendingOutputBytes.variable, headerTimeout.variable, bodyTimeout.variable,
         bodyMinimumRate.variable, bodyRateGrace.variable, bodyDeadline.variable, maxBufferedBytes.variable,
-        idleTimeout.variable, writeTimeout.variable, shutdownGrace.variable,
+        idleTimeout.variable, writeTimeout.variable, shutdownGrace.variable, shutdownDelay.variable,
     ]
 
     static func load(_ reader: EnvironmentReader) throws(ConfigError) -> ServerSettings {
@@ -84,6 +89,7 @@ public struct ServerSettings: Sendable, Equatable {
         settings.timeouts.idle = try reader.read(idleTimeout)
         settings.timeouts.write = try reader.read(writeTimeout)
         settings.shutdownGrace = try reader.read(shutdownGrace)
+        settings.shutdownDelay = try reader.read(shutdownDelay)
         settings.eventLoops = try reader.read(AppSettings.eventLoops)
         return settings
     }

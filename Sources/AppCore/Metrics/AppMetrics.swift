@@ -58,6 +58,11 @@ public final class AppMetrics: Sendable {
             "http_buffered_bytes", "gauge",
             "Bytes held for clients: requests being received or handled and responses they have not read yet.")
         output.sample("http_buffered_bytes", statistics.bytesBuffered)
+        output.family(
+            "http_event_loop_stall_seconds", "gauge",
+            "How long the event loop silent longest has gone without a turn: under 0.3 when all is well;"
+                + " /livez fails from \(Int(Liveness.stallLimit.inSeconds)).")
+        output.sample("http_event_loop_stall_seconds", statistics.longestEventLoopStall.inSeconds)
         renderProcess(into: &output)
         output.family("app_build_info", "gauge", "Always 1; the labels say which build is running.")
         output.sample("app_build_info", 1, labels: buildLabels)

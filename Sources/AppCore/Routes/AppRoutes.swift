@@ -1,14 +1,14 @@
 import HTTPServer
 
-/// The app's HTTP surface: `/`, `/health`, `/version`, `/delay/{ms}`, `/whoami`, `/status/{code}`, and each of `/metrics`, `/api/notes`
+/// The app's HTTP surface: `/`, `/health`, `/livez`, `/readyz`, `/version`, `/delay/{ms}`, `/whoami`, `/status/{code}`, and each of `/metrics`, `/api/notes`
 /// and `/admin/health` when the part behind it is given.
 public enum AppRoutes {
     public static let appName = "swift-devops-sample"
     public static let maxDelayMilliseconds = 10_000
 
     public static func makeRouter(
-        config: AppConfig, health: HealthMonitor, metrics: AppMetrics? = nil, notes: NotesAPI? = nil,
-        admin: AdminAPI? = nil
+        config: AppConfig, health: HealthMonitor, liveness: Liveness? = nil, metrics: AppMetrics? = nil,
+        notes: NotesAPI? = nil, admin: AdminAPI? = nil
     ) -> Router {
         var router = Router()
         let greeting = Response.json(
@@ -21,6 +21,12 @@ public enum AppRoutes {
             ]))
         router.get("/") { _ in greeting }
         router.get("/health") { _ in health.report() }
+        // Readiness is what /health has always reported (database, health switch, draining); Kubernetes and
+        // load balancers know it by this name.
+        router.get("/readyz") { _ in health.report() }
+        if let liveness {
+            router.get("/livez") { _ in liveness.report() }
+        }
         let version = Response.json(.ok, versionBody(config))
         router.get("/version") { _ in version }
         router.add("GET", "/delay/{ms}", .async(delay))

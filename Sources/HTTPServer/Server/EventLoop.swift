@@ -26,6 +26,7 @@ final class EventLoop: @unchecked Sendable {
     /// Readable when `inbox` has tasks for the loop.
     private let wakeFD: Int32
     private let inbox = Locked<[@Sendable () -> Void]>([])
+    private let heartbeat = EventLoopHeartbeat()
     /// Connections this loop owns or has been handed and not yet adopted; read by the other loops.
     private let load = Atomic<Int>(0)
     /// Every loop of the server, this one included; set before any starts.
@@ -94,7 +95,9 @@ final class EventLoop: @unchecked Sendable {
         guard csystem_epoll_add(epollFD, wakeFD, CSYSTEM_EVENT_READ, 0) == 0,
             csystem_epoll_add(epollFD, listener, CSYSTEM_EVENT_READ, 1) == 0
         else { throw SystemCallError("epoll_ctl") }
+        heartbeat.beat(at: MonotonicClock.now())
         try spawnThread(named: "http-loop-\(index)") { [self] in run() }
+        context.statistics.register(heartbeat)
     }
 
     // MARK: Work from other threads
@@ -144,6 +147,7 @@ final class EventLoop: @unchecked Sendable {
             let timeout = wakeAt > now ? Int32(clamping: (wakeAt - now) / 1_000_000 + 1) : 0
             let count = csystem_epoll_wait(epollFD, readyFDs, readyEvents, Int32(Self.batch), timeout)
             now = MonotonicClock.now()
+            heartbeat.beat(at: now)
             for index in 0..<Int(max(0, count)) {
                 let fd = readyFDs[index]
                 if fd == wakeFD {
@@ -331,5 +335,6 @@ final class EventLoop: @unchecked Sendable {
         // The loops refer to one another; this breaks the cycle so each can be freed.
         siblings = []
         phase = .stopped
+        heartbeat.stop()
     }
 }

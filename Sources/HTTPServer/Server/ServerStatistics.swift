@@ -10,6 +10,7 @@ public final class ServerStatistics: Sendable {
     private let rejectedOutOfDescriptors = Atomic<Int>(0)
     private let evicted = Atomic<Int>(0)
     private let buffered = Atomic<Int>(0)
+    private let heartbeats = Locked<[EventLoopHeartbeat]>([])
 
     public init() {}
 
@@ -30,6 +31,18 @@ public final class ServerStatistics: Sendable {
 
     /// Bytes held for clients: requests being received or handled, responses not yet sent.
     public var bytesBuffered: Int { buffered.load(ordering: .relaxed) }
+
+    /// How long the event loop that has been silent longest has gone without a turn; zero when none runs.
+    /// Idle loops turn every quarter second, so seconds here mean a loop is stuck and its clients wait.
+    public var longestEventLoopStall: Duration {
+        let now = MonotonicClock.now()
+        let longest = heartbeats.withLock { heartbeats in heartbeats.compactMap { $0.silence(at: now) }.max() }
+        return .nanoseconds(Int64(clamping: longest ?? 0))
+    }
+
+    func register(_ heartbeat: EventLoopHeartbeat) {
+        heartbeats.withLock { $0.append(heartbeat) }
+    }
 
     func changeBytesBuffered(by delta: Int) {
         buffered.wrappingAdd(delta, ordering: .relaxed)
