@@ -28,6 +28,8 @@ usage: ./run.sh <verb>
                  (needs TEST_DATABASE_URL and TEST_POSTMASTER_PID_FILE from Tests/postgres/test-cluster.sh)
   fuzz           fuzz the request parser with libFuzzer for FUZZ_SECONDS (default 60); fails on any crash
   observability  build release; check /metrics with promtool and prometheus-client, then a real Prometheus scrape
+  compose-check  compose.yaml for real: up, a note survives the app's recreation, the database stops and starts,
+                 Prometheus sees the app, down (needs Docker and docker compose or docker-compose)
   bench          build as the image does; wrk against it and nginx in turns (BENCH_SECONDS 5, BENCH_ROUNDS 3),
                  logs off and as deployed
   instructions   build as the image does; user-space instructions per request, the app and nginx (callgrind)
@@ -46,7 +48,7 @@ lint() {
     local missing=()
     echo "== swift format lint"
     swift format lint --strict --recursive Sources Tests Fuzz Package.swift || failed=1
-    local scripts=(run.sh .ci/run Tests/postgres/test-cluster.sh)
+    local scripts=(run.sh .ci/run Tests/postgres/test-cluster.sh Tests/compose/compose-check.sh)
     echo "== bash -n ${scripts[*]}"
     for script in "${scripts[@]}"; do bash -n "$script" || failed=1; done
     if have shellcheck; then
@@ -254,6 +256,9 @@ case "$verb" in
         swift build -c release --product app "${SWIFT_BUILD_FLAGS[@]}"
         python3 Tests/blackbox/metrics_exposition.py "$(swift build -c release --show-bin-path)/app"
         python3 Tests/blackbox/prometheus_scrape.py "$(swift build -c release --show-bin-path)/app"
+        ;;
+    compose-check)
+        Tests/compose/compose-check.sh
         ;;
     bench)
         # Built as the Dockerfile builds it (one static executable), in a scratch directory of its own so

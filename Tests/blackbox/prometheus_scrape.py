@@ -4,8 +4,9 @@ samples of http_requests_total.
 
     python3 Tests/blackbox/prometheus_scrape.py APP
 
-Needs Debian's `prometheus`. The app listens on 127.0.0.1:8000, the target the config names; Prometheus on a
-free port of 127.0.0.1. Python standard library only.
+Needs Debian's `prometheus`. The config names the app as Compose's network does (app:8000); here that one
+target is changed to the app on a free port of 127.0.0.1, and Prometheus listens on another. Python standard
+library only.
 """
 
 import json
@@ -44,19 +45,23 @@ def main():
     binary = sys.argv[1]
     if shutil.which("prometheus") is None:
         fail("prometheus is not installed (apt-get install -y prometheus)")
-    with socket.socket() as probe:
-        if probe.connect_ex(("127.0.0.1", 8000)) == 0:
-            fail("something already listens on 127.0.0.1:8000, the target monitoring/prometheus.yml scrapes")
+    with open(CONFIG) as file:
+        text = file.read()
+    if text.count('"app:8000"') != 1:
+        fail(f"{CONFIG} should name one target, \"app:8000\"")
     storage = tempfile.mkdtemp(prefix="prometheus-")
-    web_port = free_port()
-    env = {"PORT": "8000", "HOST": "127.0.0.1", "LOG_LEVEL": "WARNING"}
+    app_port, web_port = free_port(), free_port()
+    config = os.path.join(storage, "prometheus.yml")
+    with open(config, "w") as file:
+        file.write(text.replace('"app:8000"', f'"127.0.0.1:{app_port}"'))
+    env = {"PORT": str(app_port), "HOST": "127.0.0.1", "LOG_LEVEL": "WARNING"}
     app = subprocess.Popen([binary, "serve"], env=env, stdout=subprocess.DEVNULL)
     prometheus = subprocess.Popen(
-        ["prometheus", f"--config.file={CONFIG}", f"--storage.tsdb.path={storage}",
+        ["prometheus", f"--config.file={config}", f"--storage.tsdb.path={storage}",
          f"--web.listen-address=127.0.0.1:{web_port}"],
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     try:
-        wait_for_scrapes(web_port)
+        wait_for_scrapes(app_port, web_port)
     finally:
         prometheus.terminate()
         app.terminate()
@@ -65,13 +70,13 @@ def main():
         shutil.rmtree(storage, ignore_errors=True)
 
 
-def wait_for_scrapes(web_port):
+def wait_for_scrapes(app_port, web_port):
     deadline = time.monotonic() + 60
     last = "nothing yet"
     while time.monotonic() < deadline:
         time.sleep(1)
         try:
-            urllib.request.urlopen("http://127.0.0.1:8000/health", timeout=5).read()
+            urllib.request.urlopen(f"http://127.0.0.1:{app_port}/health", timeout=5).read()
             targets = api(web_port, "targets")["activeTargets"]
             health = [target["health"] for target in targets]
             result = api(web_port, "query", query="http_requests_total")["result"]
