@@ -30,6 +30,8 @@ usage: ./run.sh <verb>
   observability  build release; check /metrics with promtool and prometheus-client, then a real Prometheus scrape
   compose-check  compose.yaml for real: up, a note survives the app's recreation, the database stops and starts,
                  Prometheus sees the app, down (needs Docker and docker compose or docker-compose)
+  swarm-check    deploy/swarm/stack.yml on a one-node swarm: 3 replicas behind nginx, a rolling update and a
+                 killed replica under load (0 failed requests), then everything torn down (needs Docker)
   bench          build as the image does; wrk against it and nginx in turns (BENCH_SECONDS 5, BENCH_ROUNDS 3),
                  logs off and as deployed
   instructions   build as the image does; user-space instructions per request, the app and nginx (callgrind)
@@ -48,7 +50,8 @@ lint() {
     local missing=()
     echo "== swift format lint"
     swift format lint --strict --recursive Sources Tests Fuzz Package.swift || failed=1
-    local scripts=(run.sh .ci/run Tests/postgres/test-cluster.sh Tests/compose/compose-check.sh)
+    local scripts=(run.sh .ci/run Tests/postgres/test-cluster.sh Tests/compose/compose-check.sh
+        Tests/swarm/swarm-check.sh)
     echo "== bash -n ${scripts[*]}"
     for script in "${scripts[@]}"; do bash -n "$script" || failed=1; done
     if have shellcheck; then
@@ -259,6 +262,9 @@ case "$verb" in
         ;;
     compose-check)
         Tests/compose/compose-check.sh
+        ;;
+    swarm-check)
+        Tests/swarm/swarm-check.sh
         ;;
     bench)
         # Built as the Dockerfile builds it (one static executable), in a scratch directory of its own so
