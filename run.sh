@@ -6,6 +6,8 @@ cd "$(dirname "${BASH_SOURCE[0]}")"
 
 IMAGE="${IMAGE:-my-app}"
 CONTAINER="${CONTAINER:-my-app}"
+# The Kubernetes release the manifests in deploy/kubernetes are validated against.
+KUBERNETES_VERSION=1.34.0
 # Zero warnings is a promise: the same flags for every build, so the cache is shared between verbs.
 SWIFT_BUILD_FLAGS=(-Xswiftc -warnings-as-errors)
 
@@ -14,7 +16,8 @@ usage() {
 usage: ./run.sh <verb>
 
   install        resolve and build (debug)
-  lint           swift format, shellcheck, hadolint, actionlint, workflow schema (each when installed)
+  lint           swift format, shellcheck, hadolint, actionlint, workflow and Compose schemas, kubernetes-validate,
+                 checkov (a tool not installed makes it fail as incomplete, with the command to install it)
   test           build and run every test
   start          build release and serve on PORT (default 8000) with development defaults
   docker-build   build the image, tagged IMAGE:<sha>, IMAGE:<short sha> and IMAGE:latest
@@ -94,6 +97,31 @@ lint() {
         else
             missing+=("check-jsonschema (pip install check-jsonschema)")
         fi
+    fi
+    if have check-jsonschema; then
+        echo "== check-jsonschema (Compose specification): compose.yaml, deploy/swarm/stack.yml"
+        check-jsonschema --builtin-schema vendor.compose-spec compose.yaml deploy/swarm/stack.yml || failed=1
+    fi
+    if have kubernetes-validate; then
+        echo "== kubernetes-validate --strict, Kubernetes $KUBERNETES_VERSION: deploy/kubernetes"
+        local manifest
+        for manifest in deploy/kubernetes/*.yaml; do
+            # kustomization.yaml is kustomize's own file, not a Kubernetes resource.
+            [ "$(basename "$manifest")" = kustomization.yaml ] && continue
+            kubernetes-validate --strict --quiet --kubernetes-version "$KUBERNETES_VERSION" "$manifest" || failed=1
+        done
+    else
+        missing+=("kubernetes-validate (pip install kubernetes-validate)")
+    fi
+    if have checkov; then
+        echo "== checkov: deploy/kubernetes, Dockerfile, .github/workflows"
+        # Offline: without --skip-download checkov tries to fetch its guidelines and prints a traceback.
+        local checkov_flags=(--compact --quiet --skip-download)
+        checkov "${checkov_flags[@]}" --framework kubernetes --directory deploy/kubernetes || failed=1
+        checkov "${checkov_flags[@]}" --framework dockerfile --file Dockerfile || failed=1
+        checkov "${checkov_flags[@]}" --framework github_actions --directory .github || failed=1
+    else
+        missing+=("checkov (pip install checkov)")
     fi
     if [ "$failed" -ne 0 ]; then
         echo "lint: findings above" >&2
