@@ -6,11 +6,12 @@
 FROM swift:6.3.1-bookworm AS build
 WORKDIR /src
 
-# The one system library the app links (statically: libsqlite3.a). Versions come from the bookworm release
-# the base image tracks: pinning them would break the build at every Debian security update.
+# The system libraries the app links, statically (libsqlite3.a; libssl.a and libcrypto.a for TLS to
+# PostgreSQL). Versions come from the bookworm release the base image tracks: pinning them would break the
+# build at every Debian security update.
 # hadolint ignore=DL3008
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends libsqlite3-dev \
+    && apt-get install -y --no-install-recommends libsqlite3-dev libssl-dev ca-certificates \
     && rm -rf /var/lib/apt/lists/*
 
 # The manifest first: while it is unchanged, the resolve layer is reused and only the build reruns.
@@ -20,7 +21,7 @@ RUN swift package resolve
 # Tests too: the manifest declares their targets, and SwiftPM refuses a target without its folder.
 COPY Sources ./Sources
 COPY Tests ./Tests
-# Everything linked in (Swift runtime, SQLite, the C library), stripped: the runtime stage needs no
+# Everything linked in (Swift runtime, SQLite, OpenSSL, the C library), stripped: the runtime stage needs no
 # libraries at all, and the process maps one file instead of seven, which keeps its resident memory
 # near 7 MB instead of 10. The linker's warnings about getaddrinfo and dlopen in static programs are
 # expected: host lookups use the C library's built-in files and DNS sources, and the glibc of the
@@ -39,6 +40,11 @@ RUN useradd --system --uid 10001 --user-group --no-create-home --shell /usr/sbin
     && chown app:app /data
 
 COPY --from=build /out/app /usr/local/bin/app
+# The public root certificates, for sslmode=verify-full to a managed PostgreSQL: the bundle alone (the
+# ca-certificates package would bring the openssl command and 13 MB with it). SSL_CERT_FILE tells the
+# OpenSSL linked into the app where it is.
+COPY --from=build /etc/ssl/certs/ca-certificates.crt /etc/ssl/certs/ca-certificates.crt
+ENV SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt
 
 # Set at build time to trace a running container back to its commit (`/version` shows them).
 ARG GIT_SHA=""

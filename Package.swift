@@ -25,12 +25,15 @@ let package = Package(
         // How text is escaped on its way in and out: URL percent-escapes, JSON string literals, the characters
         // that disguise a line. Shared by the HTTP server and the app.
         .target(name: "TextEscaping"),
-        // A TCP client socket whose every wait ends by a deadline: for the PostgreSQL client and the health probe.
-        .target(name: "DeadlineSocket"),
+        // A TCP client socket whose every wait ends by a deadline, with TLS through the system's OpenSSL: for
+        // the PostgreSQL client and the health probe.
+        .target(name: "DeadlineSocket", dependencies: ["COpenSSL"]),
+        // The system's OpenSSL, for TLS to PostgreSQL; linked statically into the image's executable.
+        .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
         .target(
             name: "HTTPServer", dependencies: ["CSystem", "Locking", "DeadlineSocket", "TextEscaping"],
             swiftSettings: releaseWithoutExclusivityChecks),
-        // The system's SQLite: the one C library this project links.
+        // The system's SQLite.
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         // A PostgreSQL client on the wire protocol (startup, SCRAM/MD5/password auth, extended query), with the
         // hashes it needs. Knows nothing of the app.
@@ -51,7 +54,9 @@ let package = Package(
         .testTarget(name: "PostgresClientTests", dependencies: ["PostgresClient", "DeadlineSocket", "TestSupport"]),
         .testTarget(
             name: "AppCoreTests",
-            dependencies: ["AppCore", "HTTPServer", "PostgresClient", "TextEscaping", "Locking", "TestSupport"]),
+            dependencies: [
+                "AppCore", "HTTPServer", "PostgresClient", "DeadlineSocket", "TextEscaping", "Locking", "TestSupport",
+            ]),
         // Runs the built `app` binary as a child process; depends on it only so that it is built first.
         .testTarget(name: "AppMainTests", dependencies: ["AppMain", "TestSupport", "Locking"]),
     ],

@@ -1,13 +1,19 @@
 import Glibc
 
-/// A TCP client socket whose every wait (connecting, sending, receiving) ends by a deadline. The PostgreSQL
-/// client's connections and `app healthcheck`'s probe both use it. Used from one thread at a time.
+/// A TCP client socket whose every wait (connecting, the TLS handshake, sending, receiving) ends by a
+/// deadline. The PostgreSQL client's connections and `app healthcheck`'s probe both use it. Used from one
+/// thread at a time.
 public struct DeadlineSocket {
     public let fd: Int32
     /// `host:port`, for messages.
     public let peer: String
     private var buffered: [UInt8] = []
     private var bufferStart = 0
+    /// Set once `startTLS` succeeds: every byte after that goes through it.
+    private var tls: TLSSession?
+
+    /// Bytes received and not yet read.
+    public var unreadByteCount: Int { buffered.count - bufferStart }
 
     private init(fd: Int32, peer: String) {
         self.fd = fd
@@ -66,7 +72,27 @@ public struct DeadlineSocket {
             "cannot connect to \(peer): \(String(cString: strerror(code)))")
     }
 
+    /// Turns the connection into a TLS session with the server `host` (the handshake, then every byte after),
+    /// checking its certificate as `verification` says.
+    public mutating func startTLS(host: String, verification: TLSVerification, deadline: Deadline)
+        throws(SocketFailure)
+    {
+        let session = try TLSSession(fd: fd, host: host, verification: verification)
+        while true {
+            switch try session.handshake() {
+            case .done: tls = session; return
+            case .wantRead: try wait(for: Int16(POLLIN), until: deadline, doing: "TLS handshake with \(peer)")
+            case .wantWrite: try wait(for: Int16(POLLOUT), until: deadline, doing: "TLS handshake with \(peer)")
+            case .closed: throw SocketFailure(.closed, "\(peer) closed the connection during the TLS handshake")
+            }
+        }
+    }
+
     public func write(_ bytes: [UInt8], deadline: Deadline) throws(SocketFailure) {
+        if let tls {
+            try write(bytes, through: tls, deadline: deadline)
+            return
+        }
         var offset = 0
         while offset < bytes.count {
             let sent = bytes.withUnsafeBytes {
@@ -99,6 +125,22 @@ public struct DeadlineSocket {
         return Array(buffered[bufferStart..<min(buffered.count, bufferStart + maxBytes)])
     }
 
+    private func write(_ bytes: [UInt8], through tls: TLSSession, deadline: Deadline) throws(SocketFailure) {
+        var offset = 0
+        while offset < bytes.count {
+            // withUnsafeBytes rethrows untyped errors: the typed one travels in a Result.
+            let attempt = bytes.withUnsafeBytes { all in
+                Result { () throws(SocketFailure) in try tls.write(UnsafeRawBufferPointer(rebasing: all[offset...])) }
+            }
+            switch try attempt.get() {
+            case .done(let count): offset += count
+            case .wantRead: try wait(for: Int16(POLLIN), until: deadline, doing: "sending to \(peer)")
+            case .wantWrite: try wait(for: Int16(POLLOUT), until: deadline, doing: "sending to \(peer)")
+            case .closed: throw SocketFailure(.closed, "connection to \(peer) lost while sending")
+            }
+        }
+    }
+
     /// Appends what arrives; false when the peer has closed.
     private mutating func receive(deadline: Deadline) throws(SocketFailure) -> Bool {
         if bufferStart > 0 {
@@ -106,6 +148,7 @@ public struct DeadlineSocket {
             bufferStart = 0
         }
         var chunk = [UInt8](repeating: 0, count: 16 * 1024)
+        if let tls { return try receive(into: &chunk, through: tls, deadline: deadline) }
         while true {
             let received = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
             if received > 0 {
@@ -121,7 +164,26 @@ public struct DeadlineSocket {
         }
     }
 
+    private mutating func receive(into chunk: inout [UInt8], through tls: TLSSession, deadline: Deadline)
+        throws(SocketFailure) -> Bool
+    {
+        while true {
+            let attempt = chunk.withUnsafeMutableBytes { buffer in
+                Result { () throws(SocketFailure) in try tls.read(into: buffer) }
+            }
+            switch try attempt.get() {
+            case .done(let count):
+                buffered += chunk[..<count]
+                return true
+            case .closed: return false
+            case .wantRead: try wait(for: Int16(POLLIN), until: deadline, doing: "waiting for \(peer)")
+            case .wantWrite: try wait(for: Int16(POLLOUT), until: deadline, doing: "waiting for \(peer)")
+            }
+        }
+    }
+
     public func close() {
+        tls?.shutdown()
         Glibc.close(fd)
     }
 
@@ -151,12 +213,28 @@ public struct SocketFailure: Error, Sendable, CustomStringConvertible {
         case timeout
         /// The connection broke, or the peer closed it.
         case closed
+        /// TLS could not be set up, or the server's certificate was refused.
+        case tls(TLSProblem)
+    }
+
+    /// Why TLS failed, in classes an operator can act on.
+    public enum TLSProblem: Sendable, Equatable {
+        /// The server does not offer TLS and the client requires it.
+        case notSupported
+        /// The certificate does not chain to a trusted root (or the roots could not be loaded).
+        case untrusted
+        /// The certificate is valid but for another host.
+        case hostNameMismatch
+        /// The certificate has expired, or is not valid yet.
+        case expired
+        /// The handshake itself failed (no common protocol or cipher, a broken peer).
+        case handshake
     }
 
     public let kind: Kind
     public let message: String
 
-    init(_ kind: Kind, _ message: String) {
+    public init(_ kind: Kind, _ message: String) {
         self.kind = kind
         self.message = message
     }

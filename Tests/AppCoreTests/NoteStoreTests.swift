@@ -13,17 +13,23 @@ import Testing
 enum Backend: String, CaseIterable, CustomTestStringConvertible, Sendable {
     case sqliteMemory
     case sqliteFile
+    /// TEST_DATABASE_URL: sslmode left at its default, prefer (encrypted when the server offers TLS).
     case postgres
+    /// TEST_DATABASE_URL_TLS: sslmode=verify-full with the test cluster's own CA.
+    case postgresVerifiedTLS
 
     var testDescription: String { rawValue }
 
     static let postgresURL = ProcessInfo.processInfo.environment["TEST_DATABASE_URL"]
+    static let verifiedTLSURL = ProcessInfo.processInfo.environment["TEST_DATABASE_URL_TLS"]
     static let postgresRequired = ProcessInfo.processInfo.environment["REQUIRE_POSTGRES_TESTS"] == "1"
 
     /// Worked out once, so the skip is announced once.
     static let available: [Backend] = {
-        if postgresURL == nil && !postgresRequired {
-            print("SKIPPED: PostgreSQL notes tests (set TEST_DATABASE_URL; see Tests/postgres/test-cluster.sh)")
+        if (postgresURL == nil || verifiedTLSURL == nil) && !postgresRequired {
+            print(
+                "SKIPPED: PostgreSQL notes tests (set TEST_DATABASE_URL and TEST_DATABASE_URL_TLS; see Tests/postgres/test-cluster.sh)"
+            )
             return [.sqliteMemory, .sqliteFile]
         }
         return allCases
@@ -36,8 +42,9 @@ enum Backend: String, CaseIterable, CustomTestStringConvertible, Sendable {
             return SQLiteDatabase(path: ":memory:")
         case .sqliteFile:
             return SQLiteDatabase(path: Self.temporaryFile())
-        case .postgres:
-            let url = try #require(Self.postgresURL, "TEST_DATABASE_URL is not set")
+        case .postgres, .postgresVerifiedTLS:
+            let url = try #require(
+                self == .postgres ? Self.postgresURL : Self.verifiedTLSURL, "TEST_DATABASE_URL(_TLS) is not set")
             // Under the sanitizers, a SCRAM handshake (4096 rounds of HMAC-SHA-256) for each of several
             // connections opened at once can take longer than the default 5 s to connect.
             let patient = url + (url.contains("?") ? "&" : "?") + "connect_timeout=60"

@@ -1,3 +1,4 @@
+import DeadlineSocket
 import PostgresClient
 import TextEscaping
 
@@ -14,13 +15,16 @@ public struct PostgresURL: Sendable, Equatable {
     public var applicationName = "swift-devops-sample"
     /// `require_auth`: the authentication methods the server may ask for; any when absent.
     public var authentication = AuthenticationPolicy.any
+    /// `sslmode`, libpq's default when absent: TLS when the server offers it.
+    public var tlsMode = PostgresConfiguration.TLSMode.prefer
+    /// `sslrootcert`: the roots `verify-ca` and `verify-full` trust; the system's bundle when absent.
+    public var rootCertificates = TLSVerification.Roots.system
 
     struct Invalid: Error {
         let reason: String
     }
 
-    /// sslmode values that allow a plain-text connection; anything stronger needs TLS, which this build lacks.
-    static let plainTextSSLModes: Set<String> = ["disable", "allow", "prefer"]
+    static let acceptedSSLModes = PostgresConfiguration.TLSMode.allCases.map(\.rawValue).joined(separator: ", ")
 
     /// The user information runs from `://` to the last `@`, wherever it is: a password may hold `/`, `?`,
     /// `#`, `:` or `@` unescaped and is still taken as the password, never as a host, path or option (which
@@ -56,16 +60,24 @@ public struct PostgresURL: Sendable, Equatable {
     }
 
     private mutating func applyOptions(_ query: Substring) throws(Invalid) {
+        var sslModeGiven = false
+        var rootCertificateGiven = false
         for pair in query.split(separator: "&") {
             let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
             let name = String(parts[0])
             let value = parts.count > 1 ? String(parts[1]) : ""
             switch name {
             case "sslmode":
-                guard Self.plainTextSSLModes.contains(value) else {
-                    throw Invalid(
-                        reason: "sslmode=\(value) needs TLS, which this build does not support; use sslmode=disable")
+                guard let mode = PostgresConfiguration.TLSMode(rawValue: value) else {
+                    throw Invalid(reason: "sslmode must be one of \(Self.acceptedSSLModes)")
                 }
+                tlsMode = mode
+                sslModeGiven = true
+            case "sslrootcert":
+                let path = try Self.decode(Substring(value), "sslrootcert")
+                guard !path.isEmpty else { throw Invalid(reason: "sslrootcert must be a file path or system") }
+                rootCertificates = path == "system" ? .system : .file(path)
+                rootCertificateGiven = true
             case "connect_timeout":
                 connectTimeoutSeconds = try Self.integer(value, in: 1...300, name)
             case "pool_size":
@@ -80,6 +92,22 @@ public struct PostgresURL: Sendable, Equatable {
             default:
                 throw Invalid(reason: "unknown option \(name)")
             }
+        }
+        try applyRootCertificateRules(sslModeGiven: sslModeGiven, rootCertificateGiven: rootCertificateGiven)
+    }
+
+    /// libpq's rules: `sslrootcert=system` means `verify-full` and allows nothing weaker (the public roots
+    /// vouch for any host name they signed, so only the name check makes them mean anything), and
+    /// `sslmode=require` with a root certificate file checks the chain, as `verify-ca` does.
+    private mutating func applyRootCertificateRules(sslModeGiven: Bool, rootCertificateGiven: Bool) throws(Invalid) {
+        guard rootCertificateGiven else { return }
+        if rootCertificates == .system {
+            if !sslModeGiven { tlsMode = .verifyFull }
+            guard tlsMode == .verifyFull else {
+                throw Invalid(reason: "sslrootcert=system needs sslmode=verify-full (or no sslmode)")
+            }
+        } else if tlsMode == .require {
+            tlsMode = .verifyCA
         }
     }
 
@@ -135,7 +163,11 @@ public struct PostgresURL: Sendable, Equatable {
     public var redacted: String {
         let credentials = password == nil ? user : "\(user):***"
         let hostText = host.contains(":") ? "[\(host)]" : host
-        return "postgresql://\(credentials)@\(hostText):\(port)/\(database)"
+        var options: [String] = []
+        if tlsMode != .prefer { options.append("sslmode=\(tlsMode.rawValue)") }
+        if case .file(let path) = rootCertificates { options.append("sslrootcert=\(path)") }
+        let query = options.isEmpty ? "" : "?" + options.joined(separator: "&")
+        return "postgresql://\(credentials)@\(hostText):\(port)/\(database)\(query)"
     }
 }
 

@@ -20,7 +20,7 @@ public struct PostgresDatabase: SQLDatabase {
         let configuration = PostgresConfiguration(
             host: url.host, port: url.port, user: url.user, password: url.password, database: url.database,
             connectTimeout: .seconds(url.connectTimeoutSeconds), applicationName: url.applicationName,
-            authentication: url.authentication)
+            authentication: url.authentication, tlsMode: url.tlsMode, rootCertificates: url.rootCertificates)
         pool = PostgresPool(configuration: configuration, size: url.poolSize, onEvent: Self.log(to: logger, "requests"))
         monitorPool = PostgresPool(configuration: configuration, size: 1, onEvent: Self.log(to: logger, "health"))
     }
@@ -67,6 +67,17 @@ public struct PostgresDatabase: SQLDatabase {
     /// Outages are `.unavailable` (503 to a client), whether the connection failed or the server said it
     /// cannot serve: SQLSTATE class 08 (connection exception), 53 (insufficient resources, such as too many
     /// connections) and 57 (operator intervention: starting up, shutting down, query cancelled).
+    /// Each class of TLS failure says what to fix: the server's TLS, its certificate, or the URL's sslmode.
+    private static func tlsCause(_ problem: SocketFailure.TLSProblem) -> String {
+        switch problem {
+        case .notSupported: "TLS not supported by the server"
+        case .untrusted: "certificate not trusted"
+        case .hostNameMismatch: "certificate host name mismatch"
+        case .expired: "certificate expired"
+        case .handshake: "TLS handshake failed"
+        }
+    }
+
     static func storeError(_ error: PostgresError) -> StoreError {
         let message = "PostgreSQL: \(error)"
         switch error.kind {
@@ -85,6 +96,7 @@ public struct PostgresDatabase: SQLDatabase {
         case .authentication: return StoreError(.unavailable, cause: "authentication failed", message)
         case .closed: return StoreError(.unavailable, cause: "connection lost", message)
         case .protocolViolation: return StoreError(.unavailable, cause: "protocol error", message)
+        case .tls(let problem): return StoreError(.unavailable, cause: tlsCause(problem), message)
         }
     }
 }

@@ -14,6 +14,14 @@ enum FrontendMessage {
         return message.bytes
     }
 
+    /// Asks the server to switch to TLS before anything else; it answers one byte, `S` or `N`.
+    static let sslRequest: [UInt8] = {
+        var message = ByteWriter()
+        message.int32(8)
+        message.int32(80_877_103)  // 1234 << 16 | 5679
+        return message.bytes
+    }()
+
     static func password(_ text: String) -> [UInt8] {
         tagged("p") { $0.cString(text) }
     }

@@ -17,6 +17,8 @@ public struct PostgresError: Error, CustomStringConvertible, Sendable, Equatable
         case protocolViolation
         /// The connection broke mid-conversation.
         case closed
+        /// TLS was required and could not be had, or the server's certificate was refused.
+        case tls(SocketFailure.TLSProblem)
     }
 
     public let kind: Kind
@@ -34,6 +36,7 @@ public struct PostgresError: Error, CustomStringConvertible, Sendable, Equatable
         case .unresolved, .unreachable: self.init(.connection, failure.message)
         case .timeout: self.init(.timeout, failure.message)
         case .closed: self.init(.closed, failure.message)
+        case .tls(let problem): self.init(.tls(problem), failure.message)
         }
     }
 
@@ -41,6 +44,9 @@ public struct PostgresError: Error, CustomStringConvertible, Sendable, Equatable
         if case .server(let sqlState) = kind { return "\(message) (SQLSTATE \(sqlState))" }
         return message
     }
+
+    /// The handshake itself failed, not the certificate check: `sslmode=prefer` then tries plain text.
+    var isTLSHandshakeFailure: Bool { kind == .tls(.handshake) }
 
     /// True when the connection it happened on can no longer be used.
     var breaksConnection: Bool {
