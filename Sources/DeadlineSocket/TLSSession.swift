@@ -77,9 +77,8 @@ final class TLSSession {
             if verification.checksHostName {
                 // An IP address is checked against the certificate's IP entries, a name against its DNS names.
                 let parameters = SSL_get0_param(ssl)
-                let isAddress = host.contains(":") || host.allSatisfy { $0.isNumber || $0 == "." }
                 let set =
-                    isAddress
+                    hostIsAddress
                     ? X509_VERIFY_PARAM_set1_ip_asc(parameters, host)
                     : X509_VERIFY_PARAM_set1_host(parameters, host, 0)
                 guard set == 1 else { throw SocketFailure(.tls(.handshake), "cannot check host name \(host)") }
@@ -88,13 +87,19 @@ final class TLSSession {
             SSL_set_verify(ssl, SSL_VERIFY_NONE, nil)
         }
         // SNI is for names only (RFC 6066 forbids addresses).
-        if !host.contains(":") && !host.allSatisfy({ $0.isNumber || $0 == "." }) {
+        if !hostIsAddress {
             _ = copenssl_set_server_name(ssl, host)
         }
         guard SSL_set_fd(ssl, fd) == 1 else {
             throw SocketFailure(.tls(.handshake), "cannot set up TLS: \(Self.lastError())")
         }
         SSL_set_connect_state(ssl)
+    }
+
+    /// An IPv6 or IPv4 literal rather than a name: checked against the certificate's IP entries, and never
+    /// sent as SNI.
+    private var hostIsAddress: Bool {
+        host.contains(":") || host.allSatisfy { $0.isNumber || $0 == "." }
     }
 
     func handshake() throws(SocketFailure) -> Progress {
