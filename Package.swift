@@ -47,9 +47,11 @@ let package = Package(
             swiftSettings: releaseWithoutExclusivityChecks),
         // The `app` command: reads the environment, builds the app, runs it.
         .executableTarget(name: "AppMain", dependencies: ["AppCore", "HTTPServer"]),
-        // A raw TCP client shared by the tests that talk to a real server, and the trait that keeps tests that
-        // block off the cooperative pool.
-        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        // A raw TCP client shared by the tests that talk to a real server, the trait that keeps tests that
+        // block off the cooperative pool, and child processes that cannot outlive the tests or hang them.
+        .target(name: "TestSupport", dependencies: ["CTestSpawn"], path: "Tests/TestSupport"),
+        // The fork and exec behind TestSupport's child processes: between them only C is safe.
+        .target(name: "CTestSpawn", path: "Tests/CTestSpawn"),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "TextEscaping", "TestSupport", "Locking"]),
         .testTarget(name: "PostgresClientTests", dependencies: ["PostgresClient", "DeadlineSocket", "TestSupport"]),
         .testTarget(
@@ -57,6 +59,7 @@ let package = Package(
             dependencies: [
                 "AppCore", "HTTPServer", "PostgresClient", "DeadlineSocket", "TextEscaping", "Locking", "TestSupport",
             ]),
+        .testTarget(name: "TestSupportTests", dependencies: ["TestSupport"]),
         // Runs the built `app` binary as a child process; depends on it only so that it is built first.
         .testTarget(name: "AppMainTests", dependencies: ["AppMain", "TestSupport", "Locking"]),
     ],

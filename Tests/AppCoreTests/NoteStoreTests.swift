@@ -278,10 +278,12 @@ func waitUntil(_ condition: () -> Bool) async throws {
         let task = Task { await monitor.run() }
         try await waitUntil { monitor.check().isHealthy }
         task.cancel()
-        // The answer seen healthy was at most 3 s old at `seen`, so it is older than 3 s four seconds later.
+        await task.value
+        // The monitor has stopped: its last answer was recorded before `seen`, however slow the machine, so it is
+        // older than 3 s a little more than 3 s later.
         let seen = MonotonicClock.now()
         #expect(monitor.check(now: seen).isHealthy)
-        let stale = monitor.check(now: seen + 4_000_000_000)
+        let stale = monitor.check(now: seen + DatabaseMonitor.maxResultAge.nanoseconds + 1)
         #expect(!stale.isHealthy)
         #expect(stale.details.first?.1 == .string("no recent check"))
     }
@@ -298,9 +300,12 @@ func waitUntil(_ condition: () -> Bool) async throws {
         try await waitUntil { monitor.revision(now: seen) != afterFirstCheck }
         task.cancel()
         await task.value
-        let settled = monitor.revision(now: seen)
-        #expect(monitor.revision(now: seen + 4_000_000_000) != settled)
-        #expect(monitor.revision(now: seen + 4_000_000_000) == monitor.revision(now: seen + 5_000_000_000))
+        // As above: after the monitor stopped, its last answer goes stale once, at most 3 s from now.
+        let stopped = MonotonicClock.now()
+        let settled = monitor.revision(now: stopped)
+        let stale = monitor.revision(now: stopped + DatabaseMonitor.maxResultAge.nanoseconds + 1)
+        #expect(stale != settled)
+        #expect(stale == monitor.revision(now: stopped + DatabaseMonitor.maxResultAge.nanoseconds + 1_000_000_000))
     }
 
     @Test(arguments: [

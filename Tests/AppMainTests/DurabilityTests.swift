@@ -48,11 +48,12 @@ import Testing
                 }
             }
         }
-        usleep(300_000)
-        kill(server.process.processIdentifier, SIGTERM)
+        // The signal lands while every writer is busy: some notes are acknowledged, more are on their way.
+        let deadline = ContinuousClock.now + AppProcess.patience
+        while acknowledged.withLock({ $0.count }) < 40 && ContinuousClock.now < deadline { usleep(5_000) }
+        server.child.signal(SIGTERM)
         writers.wait()
-        server.process.waitUntilExit()
-        #expect(server.process.terminationStatus == 0)
+        #expect(server.child.waitForExit(timeout: AppProcess.patience) == 0)
 
         let ids = acknowledged.withLock { $0 }
         #expect(!ids.isEmpty)

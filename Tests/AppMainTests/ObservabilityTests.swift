@@ -99,8 +99,7 @@ import Testing
         let metrics = try server.get("/metrics").body
         let dropped = metrics.split(separator: "\n").first { $0.hasPrefix("log_lines_dropped_total ") }
         #expect((dropped.flatMap { Int($0.split(separator: " ")[1]) } ?? 0) > 0)
-        let sent = ContinuousClock.now
-        #expect(server.stop(timeout: .seconds(5)) == 0)
-        #expect(ContinuousClock.now - sent < .seconds(2))
+        // Blocked on the full pipe, it would never exit; the flush at exit gives up after 500 ms.
+        #expect(server.stop() == 0)
     }
 }

@@ -64,7 +64,8 @@ import Testing
         #expect(result.stderr.contains("refused"))
     }
 
-    @Test func healthcheckProbesTheHostWhenItNamesOneAddress() throws {
+    @Test(.enabled(if: HostCapabilities.hasIPv6Loopback, HostCapabilities.noIPv6Loopback))
+    func healthcheckProbesTheHostWhenItNamesOneAddress() throws {
         let server = try RunningServer(environment: ["HOST": "::1"])
         let result = try AppProcess.run(["healthcheck"], environment: ["PORT": String(server.port), "HOST": "::1"])
         #expect(result.status == 0)
@@ -84,7 +85,8 @@ import Testing
             #expect(try server.get("/health").status == 200)
             let started = ContinuousClock.now
             #expect(server.stop(with: signal) == 0)
-            #expect(ContinuousClock.now - started < .seconds(2))
+            // An idle server stops at once: well inside the 10 s grace it would wait for requests in progress.
+            #expect(ContinuousClock.now - started < .seconds(8))
         }
     }
 

@@ -116,6 +116,9 @@ public final class TestClient {
         return Response(status: status, headers: headers, body: body, head: head)
     }
 
+    /// Bytes received and not read as a response yet.
+    public var unreadByteCount: Int { buffered.count }
+
     /// True when the server closes the connection (reads EOF) before the read timeout.
     public func isClosedByServer() -> Bool {
         while true {
