@@ -108,10 +108,7 @@ static void start_spawner(void) {
 
 pid_t ctestspawn_spawn(const char *path, char *const argv[], char *const envp[], int stdout_fd, int stderr_fd) {
     pthread_once(&spawner_once, start_spawner);
-    if (spawner_error != 0) {
-        errno = spawner_error;
-        return -1;
-    }
+    if (spawner_error != 0) return -spawner_error;
     struct spawn_request request = {
         .path = path, .argv = argv, .envp = envp, .stdout_fd = stdout_fd, .stderr_fd = stderr_fd, .pid = -1};
     pthread_mutex_lock(&one_request_at_a_time);
@@ -122,8 +119,7 @@ pid_t ctestspawn_spawn(const char *path, char *const argv[], char *const envp[],
     pending = NULL;
     pthread_mutex_unlock(&lock);
     pthread_mutex_unlock(&one_request_at_a_time);
-    if (request.pid < 0) errno = request.error;
-    return request.pid;
+    return request.pid > 0 ? request.pid : -request.error;
 }
 
 int ctestspawn_pidfd_open(pid_t pid) { return (int)syscall(SYS_pidfd_open, pid, 0); }

@@ -37,22 +37,24 @@ public final class ChildProcess: Sendable {
                 ctestspawn_spawn(executable, argv, envp, outputPipe.write, errorPipe?.write ?? outputPipe.write)
             }
         }
-        let spawnError = errno
         close(outputPipe.write)
         if let errorPipe { close(errorPipe.write) }
         output = OutputCollector(reading: outputPipe.read)
         errors = errorPipe.map { OutputCollector(reading: $0.read) }
         guard spawned > 0 else {
-            throw Failure(description: "cannot start \(executable): \(String(cString: strerror(spawnError)))")
+            throw Failure(description: "cannot start \(executable): \(String(cString: strerror(-spawned)))")
         }
-        pid = spawned
-        exitDescriptor = ctestspawn_pidfd_open(spawned)
+        // Assigned only once the child is known to be watched: a class whose every property is set runs its
+        // deinit when the initializer throws, and that would kill and reap the child a second time.
+        let exitDescriptor = ctestspawn_pidfd_open(spawned)
         guard exitDescriptor >= 0 else {
             let error = errno
             kill(spawned, SIGKILL)
             waitpid(spawned, nil, 0)
             throw Failure(description: "pidfd_open failed (Linux 5.3 or later is needed): \(error)")
         }
+        pid = spawned
+        self.exitDescriptor = exitDescriptor
     }
 
     deinit {

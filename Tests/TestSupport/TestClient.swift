@@ -19,7 +19,10 @@ public final class TestClient {
     private var unsent: [UInt8] = []
 
     public init(port: Int, timeoutSeconds: Int = 5) throws {
-        fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        // `self.fd` is set only once connected. Were it set before a failure, the deinit would run when the
+        // initializer throws and close the descriptor a second time: by then another thread may have been
+        // given that number (a SQLite file, a libdispatch pipe), and it would be closed under it.
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         var timeout = timeval(tv_sec: timeoutSeconds, tv_usec: 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
@@ -33,9 +36,11 @@ public final class TestClient {
             }
         }
         guard result == 0 else {
+            let error = errno
             close(fd)
-            throw Failure(description: "connect failed: errno \(errno)")
+            throw Failure(description: "connect failed: errno \(error)")
         }
+        self.fd = fd
     }
 
     deinit { close(fd) }

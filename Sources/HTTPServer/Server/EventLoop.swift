@@ -71,13 +71,17 @@ final class EventLoop: @unchecked Sendable {
     init(index: Int, context: ServerContext) throws(SystemCallError) {
         self.index = index
         self.context = context
-        epollFD = csystem_epoll_create()
+        // The descriptors are stored only when both exist: once every property is set, throwing runs the
+        // deinit, which would close the epoll descriptor a second time, by then perhaps another thread's.
+        let epollFD = csystem_epoll_create()
         guard epollFD >= 0 else { throw SystemCallError("epoll_create") }
-        wakeFD = csystem_wake_create()
+        let wakeFD = csystem_wake_create()
         guard wakeFD >= 0 else {
             close(epollFD)
             throw SystemCallError("eventfd")
         }
+        self.epollFD = epollFD
+        self.wakeFD = wakeFD
     }
 
     deinit {

@@ -5,8 +5,8 @@
 
 // Starts `path` with `argv` and `envp` (both NULL-terminated) for a test. The child gets /dev/null as standard
 // input, `stdout_fd` and `stderr_fd` as standard output and error, and no other descriptor of the test process.
-// It is killed (SIGKILL) when the test process ends, however it ends. Returns the child's pid, or -1 with errno
-// set (also when the exec itself failed).
+// It is killed (SIGKILL) when the test process ends, however it ends. Returns the child's pid, or the negated
+// errno of what failed (the exec itself included).
 pid_t ctestspawn_spawn(const char *path, char *const argv[], char *const envp[], int stdout_fd, int stderr_fd);
 
 // A descriptor that becomes readable when the child `pid` exits (pidfd_open), or -1 with errno set.
