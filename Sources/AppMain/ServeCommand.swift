@@ -78,7 +78,7 @@ enum ServeCommand {
         do {
             bound = try server.start()
         } catch {
-            printToStandardError("cannot listen: \(error) (is another server using this port? set PORT to change it)")
+            printToStandardError(ListenFailure.message(for: error))
             exit(ExitCode.failure)
         }
         logger.announce(

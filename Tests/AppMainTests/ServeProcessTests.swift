@@ -90,11 +90,21 @@ import Testing
         }
     }
 
+    /// 192.0.2.1 is set aside for documentation (RFC 5737): no machine has it.
+    @Test func anAddressThisMachineLacksIsNamedAsTheCause() throws {
+        let result = try AppProcess.run(["serve"], environment: ["PORT": "0", "HOST": "192.0.2.1"])
+        #expect(result.status == 1)
+        #expect(result.stderr.hasPrefix("cannot listen: bind 192.0.2.1:0: Cannot assign requested address"))
+        #expect(result.stderr.contains("HOST is not an address of this machine"))
+        #expect(!result.stderr.contains("another server"))
+    }
+
     @Test func portInUseIsAClearError() throws {
         let server = try RunningServer()
         let result = try AppProcess.run(["serve"], environment: ["PORT": String(server.port), "HOST": "127.0.0.1"])
         #expect(result.status == 1)
         #expect(result.stderr.contains("Address already in use"))
+        #expect(result.stderr.contains("is another server using this port? set PORT to change it"))
         _ = server.stop()
     }
 }
