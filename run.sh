@@ -15,7 +15,7 @@ usage() {
     cat <<'USAGE'
 usage: ./run.sh <verb>
 
-  install        resolve and build (debug)
+  install        check the system packages (installs them as root with apt-get), resolve and build (debug)
   lint           swift format, shellcheck, hadolint, actionlint (also against pinned actions' inputs), zizmor,
                  workflow, Dependabot and Compose schemas, kubernetes-validate,
                  checkov (a tool not installed makes it fail as incomplete, with the command to install it)
@@ -46,6 +46,45 @@ USAGE
 }
 
 have() { command -v "$1" >/dev/null 2>&1; }
+
+# The system packages the build links (Package.swift's system libraries): SQLite and OpenSSL headers, and
+# pkg-config, which tells SwiftPM where they are. One list, checked before every build, so that a machine
+# without them gets the one line that fixes it instead of a compiler error about a missing header.
+SYSTEM_PACKAGES=(libsqlite3-dev libssl-dev pkg-config)
+
+missing_system_packages() {
+    local package
+    if have dpkg-query; then
+        for package in "${SYSTEM_PACKAGES[@]}"; do
+            dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'ok installed' || echo "$package"
+        done
+    elif ! have pkg-config; then
+        echo pkg-config
+    else
+        # Not Debian or Ubuntu: ask pkg-config for the libraries themselves.
+        pkg-config --exists sqlite3 || echo "SQLite's headers (sqlite3.pc)"
+        pkg-config --exists openssl || echo "OpenSSL's headers (openssl.pc)"
+    fi
+}
+
+# As root with apt-get (a container, a CI machine) the missing packages are installed; anywhere else the
+# command that installs them is printed and the build does not start.
+require_system_packages() {
+    local missing
+    mapfile -t missing < <(missing_system_packages)
+    [ "${#missing[@]}" -eq 0 ] && return 0
+    if [ "$(id -u)" -eq 0 ] && have apt-get && have dpkg-query; then
+        echo "installing the system packages the build needs: ${missing[*]}" >&2
+        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+            "${missing[@]}" >/dev/null
+        return
+    fi
+    echo "the build needs these system packages, not installed here: ${missing[*]}" >&2
+    if have dpkg-query; then
+        echo "install them with: sudo apt-get install -y ${missing[*]}" >&2
+    fi
+    return 1
+}
 
 git_sha() { git rev-parse HEAD 2>/dev/null || echo unknown; }
 
@@ -228,6 +267,7 @@ wait_healthy() {
 verb="${1:-help}"
 case "$verb" in
     install)
+        require_system_packages
         swift build "${SWIFT_BUILD_FLAGS[@]}"
         ;;
     lint)
@@ -236,9 +276,11 @@ case "$verb" in
     test)
         # In parallel: the suites that block on sockets and processes run off the cooperative pool (.blockingIO).
         # Swift Testing only: no XCTest tests exist, and XCTest's "Executed 0 tests" would open the output.
+        require_system_packages
         swift test --disable-xctest "${SWIFT_BUILD_FLAGS[@]}"
         ;;
     start)
+        require_system_packages
         swift build -c release --product app "${SWIFT_BUILD_FLAGS[@]}"
         exec "$(swift build -c release --show-bin-path)/app" serve
         ;;
