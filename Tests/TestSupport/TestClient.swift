@@ -18,7 +18,18 @@ public final class TestClient {
     /// What `sendWithoutBlocking` could not send yet.
     private var unsent: [UInt8] = []
 
+    /// Tests open hundreds of sockets at once, in suites that run in parallel, with both ends in this one
+    /// process; a container's soft limit is often 1024, and past it the server under test stops accepting.
+    /// Raised once to the hard limit, as `app serve` does for itself.
+    private static let openFileLimitRaised: Void = {
+        var limit = rlimit()
+        guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0, limit.rlim_cur < limit.rlim_max else { return }
+        limit.rlim_cur = limit.rlim_max
+        setrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
+    }()
+
     public init(port: Int, timeoutSeconds: Int = 5) throws {
+        Self.openFileLimitRaised
         // `self.fd` is set only once connected. Were it set before a failure, the deinit would run when the
         // initializer throws and close the descriptor a second time: by then another thread may have been
         // given that number (a SQLite file, a libdispatch pipe), and it would be closed under it.
