@@ -41,6 +41,43 @@ import Testing
         #expect(text.contains("\"cookie\": \"[redacted]\""))
     }
 
+    /// Header names real clients, proxies and clouds send with a credential in them, as the parser hands
+    /// them over (lowercased).
+    @Test(arguments: [
+        "authorization", "proxy-authorization", "cookie", "set-cookie", "x-api-key", "api-key", "x-auth-token",
+        "x-vault-token", "x-amz-security-token", "x-csrf-token", "x-xsrf-token", "x-forwarded-client-cert",
+        "ssl-client-cert", "x-client-cert", "x-goog-iap-jwt-assertion", "x-hub-signature-256", "x-session-id",
+        "x-ms-client-principal", "x-secret", "x-password", "sec-websocket-key", "x-amz-date-signature",
+        "cf-access-jwt-assertion", "x-functions-key", "ocp-apim-subscription-key", "x-upstream-credential",
+    ])
+    func whoamiRedactsEveryHeaderCarryingACredential(_ name: String) {
+        let request = Request(
+            method: "GET", target: "/whoami", path: "/whoami", headers: HTTPHeaders([(name, "s3cret-value")]))
+        let text = String(decoding: routes.whoami(request).body, as: UTF8.self)
+        #expect(!text.contains("s3cret"))
+        #expect(text.contains("\"\(name)\": \"[redacted]\""))
+    }
+
+    @Test(arguments: [
+        "host", "user-agent", "accept", "accept-encoding", "content-type", "content-length", "x-request-id",
+        "x-forwarded-for", "x-forwarded-proto", "x-real-ip", "traceparent", "connection", "keep-alive", "via",
+    ])
+    func whoamiShowsOrdinaryHeadersAsSent(_ name: String) {
+        #expect(!DiagnosticRoutes.carriesCredential(name))
+    }
+
+    @Test func statusSendsTheFieldItsCodeRequires() {
+        let expected = [
+            401: "WWW-Authenticate", 405: "Allow", 407: "Proxy-Authenticate", 426: "Upgrade",
+        ]
+        for (code, field) in expected {
+            var request = Request(method: "GET", target: "/status/\(code)", path: "/status/\(code)")
+            request.pathParameters = ["code": String(code)]
+            let value = DiagnosticRoutes.status(request).headers.values(for: field.lowercased())
+            #expect(!value.isEmpty, "\(code) without \(field)")
+        }
+    }
+
     @Test(arguments: [200, 201, 301, 404, 418, 429, 500, 503, 599])
     func statusAnswersTheCodeAskedFor(_ code: Int) {
         var request = Request(method: "GET", target: "/status/\(code)", path: "/status/\(code)")

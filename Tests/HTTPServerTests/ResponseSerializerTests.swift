@@ -20,7 +20,7 @@ import TextEscaping
         #expect(
             text(response)
                 == "HTTP/1.1 200 OK\r\nDate: Thu, 26 Nov 2026 18:00:00 GMT\r\nContent-Length: 2\r\n"
-                + "X-Request-ID: r-1\r\nContent-Type: application/json\r\n\r\n{}")
+                + "X-Request-ID: r-1\r\nX-Content-Type-Options: nosniff\r\nContent-Type: application/json\r\n\r\n{}")
     }
 
     @Test func writesLengthsOfEveryMagnitude() {
@@ -46,6 +46,19 @@ import TextEscaping
         let output = text(Response(status: .noContent, body: Array("x".utf8)))
         #expect(!output.contains("Content-Length"))
         #expect(output.hasSuffix("\r\n\r\n"))
+    }
+
+    /// A client reads a 205's body as `Content-Length` says: zero, whatever the handler put in it.
+    @Test func resetContentIsFramedAsEmpty() {
+        let output = text(Response(status: HTTPStatus(code: 205), body: Array("{\"status\": 205}".utf8)))
+        #expect(output.contains("\r\nContent-Length: 0\r\n"))
+        #expect(output.hasSuffix("\r\n\r\n"))
+    }
+
+    @Test func everyAnswerForbidsContentSniffing() {
+        for status in [HTTPStatus.ok, .noContent, .notFound, .serviceUnavailable] {
+            #expect(text(Response(status: status)).contains("\r\nX-Content-Type-Options: nosniff\r\n"))
+        }
     }
 
     @Test func formatsIMFFixdate() {
@@ -80,12 +93,12 @@ import TextEscaping
             [
                 ("Content-Length", "999"), ("connection", "keep-alive"), ("Transfer-Encoding", "chunked"),
                 ("Date", "yesterday"), ("X-Request-ID", "forged"), ("Keep-Alive", "timeout=99"),
-                ("X-Kept", "yes"),
+                ("X-Content-Type-Options", "sniff-away"), ("X-Kept", "yes"),
             ], keepAlive: false)
         #expect(
             output
                 == "HTTP/1.1 200 OK\r\nDate: Thu, 26 Nov 2026 18:00:00 GMT\r\nContent-Length: 2\r\n"
-                + "X-Request-ID: r-1\r\nX-Kept: yes\r\nConnection: close\r\n\r\nhi")
+                + "X-Request-ID: r-1\r\nX-Content-Type-Options: nosniff\r\nX-Kept: yes\r\nConnection: close\r\n\r\nhi")
     }
 
     @Test(arguments: [
@@ -95,7 +108,8 @@ import TextEscaping
     func aFieldThatIsNotValidHTTPIsLeftOut(_ name: String, _ value: String) {
         let output = text([(name, value), ("X-Kept", "yes")])
         #expect(!output.contains("stolen"))
-        #expect(output.components(separatedBy: "\r\n").count == 7)
+        // Status, Date, Content-Length, X-Request-ID, X-Content-Type-Options, X-Kept, the blank line, the body.
+        #expect(output.components(separatedBy: "\r\n").count == 8)
         #expect(output.contains("\r\nX-Kept: yes\r\n"))
     }
 }

@@ -10,8 +10,19 @@ public struct DiagnosticRoutes: Sendable {
     let startedAt: String
     let version: String
 
-    /// Headers that carry credentials: shown by name only, so a screenshot of /whoami leaks nothing.
-    static let redactedHeaders: Set<String> = ["authorization", "proxy-authorization", "cookie", "set-cookie"]
+    /// Parts of a header's name that mark it as carrying a credential. A rule rather than a list of names,
+    /// because every API invents its own (`X-Api-Key`, `X-Vault-Token`, `X-Amz-Security-Token`, `X-CSRF-Token`,
+    /// `X-Forwarded-Client-Cert`): a screenshot of /whoami must leak none of them. Showing a harmless header
+    /// as "[redacted]" costs nothing.
+    static let credentialMarkers = [
+        "auth", "token", "key", "secret", "cookie", "session", "csrf", "xsrf", "password", "passwd", "signature",
+        "cert", "credential", "jwt", "principal",
+    ]
+
+    /// Header names arrive lowercased from the parser.
+    static func carriesCredential(_ name: String) -> Bool {
+        credentialMarkers.contains { name.contains($0) }
+    }
 
     public init(version: String) {
         self.init(version: version, hostname: Self.machineName(), startedAt: Timestamp.now())
@@ -32,7 +43,7 @@ public struct DiagnosticRoutes: Sendable {
     func whoami(_ request: Request) -> Response {
         var headers: [(String, JSON)] = []
         for field in request.headers {
-            let value = Self.redactedHeaders.contains(field.name) ? "[redacted]" : field.value
+            let value = Self.carriesCredential(field.name) ? "[redacted]" : field.value
             if let index = headers.firstIndex(where: { $0.0 == field.name }),
                 case .string(let earlier) = headers[index].1
             {
@@ -54,7 +65,8 @@ public struct DiagnosticRoutes: Sendable {
             ]), headers: HTTPHeaders([("Cache-Control", "no-store")]))
     }
 
-    /// The status asked for, 200 to 599, with `{"status": code}` where the status allows a body. A 1xx is only
+    /// The status asked for, 200 to 599, with `{"status": code}` where the status allows a body (the server
+    /// sends 205's as empty), and the header field that the status requires (RFC 9110 section 15). A 1xx is only
     /// ever an interim answer before a final one, so it cannot be the answer: those get 400.
     @Sendable static func status(_ request: Request) -> Response {
         guard let text = request.pathParameters["code"], text.count == 3, text.allSatisfy(\.isASCIIDigit),
@@ -62,8 +74,18 @@ public struct DiagnosticRoutes: Sendable {
         else {
             return .error(.badRequest, "code must be a status from 200 to 599 (a 1xx cannot be a final answer)")
         }
-        return .json(HTTPStatus(code: code), .object([("status", .integer(code))]))
+        let headers = requiredFields[code].map { HTTPHeaders([$0]) } ?? HTTPHeaders()
+        return .json(HTTPStatus(code: code), .object([("status", .integer(code))]), headers: headers)
     }
+
+    /// What a client is told to do next: how to authenticate, which methods the resource takes, which protocol
+    /// to switch to.
+    static let requiredFields: [Int: (String, String)] = [
+        401: ("WWW-Authenticate", "Bearer realm=\"status\""),
+        405: ("Allow", "GET, HEAD"),
+        407: ("Proxy-Authenticate", "Bearer realm=\"status\""),
+        426: ("Upgrade", "HTTP/2.0"),
+    ]
 
     /// `gethostname`, or "unknown" if it fails.
     static func machineName() -> String {

@@ -50,4 +50,8 @@ public struct HTTPStatus: Sendable, Equatable, Hashable {
 
     /// 1xx, 204 and 304 responses never carry a body (RFC 9110 section 6.4.1).
     var allowsBody: Bool { !(100..<200).contains(code) && code != 204 && code != 304 }
+
+    /// 205 Reset Content has a body that must be empty (RFC 9110 section 15.3.6): framed, as `Content-Length:
+    /// 0`, so that a keep-alive client knows where the next response starts, whatever the handler returned.
+    var isReset: Bool { code == 205 }
 }

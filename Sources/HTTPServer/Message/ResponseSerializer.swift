@@ -27,8 +27,8 @@ enum ResponseSerializer {
         into bytes: inout [UInt8]
     ) {
         let status = response.status
-        let sendsBody = status.allowsBody && !isHead
-        bytes.reserveCapacity(bytes.count + 160 + (sendsBody ? response.body.count : 0))
+        let sendsBody = status.allowsBody && !status.isReset && !isHead
+        bytes.reserveCapacity(bytes.count + 200 + (sendsBody ? response.body.count : 0))
         appendUTF8("HTTP/1.1 ", to: &bytes)
         appendDecimal(status.code, to: &bytes)
         bytes.append(space)
@@ -37,10 +37,13 @@ enum ResponseSerializer {
         appendUTF8(date, to: &bytes)
         if status.allowsBody {
             appendUTF8("\r\nContent-Length: ", to: &bytes)
-            appendDecimal(response.body.count, to: &bytes)
+            appendDecimal(status.isReset ? 0 : response.body.count, to: &bytes)
         }
         appendUTF8("\r\nX-Request-ID: ", to: &bytes)
         requestID.append(to: &bytes)
+        // Every body is what its Content-Type says: a browser must not guess HTML into a reflected header or a
+        // note's text.
+        appendUTF8("\r\nX-Content-Type-Options: nosniff", to: &bytes)
         for field in response.headers where isHandlerField(field) {
             bytes.append(contentsOf: crlf)
             appendUTF8(field.name, to: &bytes)
@@ -59,8 +62,8 @@ enum ResponseSerializer {
     }
 
     /// Framing and identity are the server's: a handler's `Content-Length`, `Transfer-Encoding`, `Connection`,
-    /// `Keep-Alive`, `Date` or `X-Request-ID` would contradict what the server writes, so the server's win and
-    /// the handler's are left out. So is a field that is not valid HTTP (a value holding CR or LF would let
+    /// `Keep-Alive`, `Date`, `X-Request-ID` or `X-Content-Type-Options` would contradict or repeat what the
+    /// server writes, so the server's win and the handler's are left out. So is a field that is not valid HTTP (a value holding CR or LF would let
     /// whoever chose it start a header, or a whole response, of their own).
     static func isHandlerField(_ field: HTTPHeaders.Field) -> Bool {
         // Checked over the bytes in place (every field of every response comes through here), and the
@@ -76,6 +79,7 @@ enum ResponseSerializer {
         case 12: return !asciiCaseInsensitiveEquals(name, "x-request-id")
         case 14: return !asciiCaseInsensitiveEquals(name, "content-length")
         case 17: return !asciiCaseInsensitiveEquals(name, "transfer-encoding")
+        case 22: return !asciiCaseInsensitiveEquals(name, "x-content-type-options")
         default: return true
         }
     }
