@@ -40,35 +40,12 @@ enum ServeCommand {
             statistics: statistics)
         // Handlers go in before the server starts: a SIGTERM that arrives at any moment after the startup line
         // must stop the process.
-        let gracePeriod = config.server.shutdownGrace
-        let delay = config.server.shutdownDelay
-        let signalSources = SignalHandling.onTermination { signalName in
-            // /health and /readyz answer 503 from now on; during the delay everything else is served as
-            // before, so that load balancers and Kubernetes Services stop sending new work before the
-            // listener closes, instead of finding it closed.
-            lifecycle.beginDraining()
-            logger.announce(
-                "shutting down",
-                [
-                    ("signal", signalName), ("delay_seconds", "\(delay.inSeconds)"),
-                    ("grace_seconds", "\(gracePeriod.inSeconds)"),
-                ])
-            let drain: @Sendable () -> Void = {
-                if delay > .zero { logger.announce("draining", [("grace_seconds", "\(gracePeriod.inSeconds)")]) }
-                server.shutdown(gracePeriod: gracePeriod) {
-                    logger.announce("stopped")
-                    // Bounded: a log reader that stopped reading must not keep the process alive.
-                    logger.flush(timeout: .milliseconds(500))
-                    exit(0)
-                }
-            }
-            if delay > .zero {
-                DispatchQueue.global().asyncAfter(
-                    deadline: .now() + .nanoseconds(Int(clamping: delay.nanoseconds)), execute: drain)
-            } else {
-                drain()
-            }
-        }
+        let shutdown = ShutdownSequence(
+            server: server, lifecycle: lifecycle, logger: logger, statistics: statistics,
+            delay: config.server.shutdownDelay, gracePeriod: config.server.shutdownGrace)
+        let signalSources = SignalHandling.onTermination(
+            first: { name in shutdown.begin(signal: name) },
+            second: { name, number in shutdown.hurry(signal: name, number: number) })
         // The first database check gets a moment, so /health is right from the first probe; an unreachable
         // database must not hold the start up for long (it is retried in the background).
         let firstCheck = DispatchSemaphore(value: 0)

@@ -75,3 +75,35 @@ import Testing
         #expect(slow.unreadByteCount == 0)
     }
 }
+
+/// A second SIGTERM or SIGINT (an impatient operator, Ctrl-C twice) stops the process at once, says so, and
+/// exits with the status a shell shows for a process that signal ended.
+@Suite(.blockingIO) struct SecondSignalTests {
+    @Test func aSecondSigtermCutsTheGraceShortAndExits143() throws {
+        let server = try RunningServer(environment: ["SHUTDOWN_GRACE_SECONDS": "60"])
+        let slow = try TestClient(port: server.port, timeoutSeconds: 9)
+        try slow.send("GET /delay/10000 HTTP/1.1\r\nHost: t\r\n\r\n")
+        try server.waitForRequestsInFlight(1)
+        server.child.signal(SIGTERM)
+        // Two signals sent at once would arrive as one: the second goes after the first is seen.
+        #expect(server.line(containing: "shutting down") != nil)
+        server.child.signal(SIGTERM)
+        #expect(server.child.waitForExit(timeout: AppProcess.patience) == 128 + SIGTERM)
+        let line = try #require(server.line(containing: "stopping now"))
+        #expect(line.contains("signal=SIGTERM"))
+        #expect(line.contains("requests_cut=1"))
+        // Cut, not answered: the request still had seconds to go.
+        #expect(slow.isClosedByServer())
+        #expect(slow.unreadByteCount == 0)
+    }
+
+    @Test func aSecondSigintDuringTheShutdownDelayStopsAtOnceAndExits130() throws {
+        let server = try RunningServer(environment: ["SHUTDOWN_DELAY_SECONDS": "300"])
+        server.child.signal(SIGINT)
+        #expect(server.line(containing: "shutting down") != nil)
+        server.child.signal(SIGINT)
+        // Far below the five-minute delay it cuts short, however busy the machine.
+        #expect(server.child.waitForExit(timeout: AppProcess.patience) == 128 + SIGINT)
+        #expect(server.line(containing: "stopping now")?.contains("signal=SIGINT") == true)
+    }
+}

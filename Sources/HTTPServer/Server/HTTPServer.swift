@@ -14,6 +14,8 @@ public final class HTTPServer: Sendable {
 
     private let context: ServerContext
     private let state = Locked(State.idle)
+    /// When the drain stops waiting for requests in progress (MonotonicClock); `hurryShutdown` brings it forward.
+    private let drainDeadline = Locked(UInt64.max)
 
     /// `statistics` is updated as the server runs; pass one in to read it (for metrics).
     public init(
@@ -90,7 +92,8 @@ public final class HTTPServer: Sendable {
             // Closed only now that no loop can still be accepting on it.
             close(listener)
             let deadline = MonotonicClock.now() + gracePeriod.nanoseconds
-            waitForQuiet(loops, deadline: deadline, on: drainQueue) { [self] in
+            drainDeadline.withLock { $0 = min($0, deadline) }
+            waitForQuiet(loops, on: drainQueue) { [self] in
                 for loop in loops {
                     loop.executeAndWait { loop.stop() }
                 }
@@ -101,8 +104,14 @@ public final class HTTPServer: Sendable {
     }
 
     /// Polls the loops until no connection is busy or the deadline passes.
+    /// Ends the grace period of a shutdown now, or of the next one as soon as it starts: requests still in
+    /// progress are cut, what the loops have already written stays written.
+    public func hurryShutdown() {
+        drainDeadline.withLock { $0 = 0 }
+    }
+
     private func waitForQuiet(
-        _ loops: [EventLoop], deadline: UInt64, on queue: DispatchQueue, then finish: @escaping @Sendable () -> Void
+        _ loops: [EventLoop], on queue: DispatchQueue, then finish: @escaping @Sendable () -> Void
     ) {
         let busy = Locked(0)
         for loop in loops {
@@ -111,11 +120,11 @@ public final class HTTPServer: Sendable {
                 busy.withLock { $0 += count }
             }
         }
-        if busy.withLock({ $0 }) == 0 || MonotonicClock.now() >= deadline {
+        if busy.withLock({ $0 }) == 0 || MonotonicClock.now() >= drainDeadline.withLock({ $0 }) {
             finish()
         } else {
             queue.asyncAfter(deadline: .now() + .milliseconds(10)) { [self] in
-                waitForQuiet(loops, deadline: deadline, on: queue, then: finish)
+                waitForQuiet(loops, on: queue, then: finish)
             }
         }
     }
