@@ -66,8 +66,14 @@ final class TLSSession {
         if let roots = verification.roots {
             let loaded: Int32
             switch roots {
-            case .system: loaded = SSL_CTX_set_default_verify_paths(context)
-            case .file(let path): loaded = SSL_CTX_load_verify_locations(context, path, nil)
+            case .system:
+                if let bundle = getenv("SSL_CERT_FILE").map({ String(cString: $0) }), !bundle.isEmpty {
+                    try Self.requireCertificateFile(bundle)
+                }
+                loaded = SSL_CTX_set_default_verify_paths(context)
+            case .file(let path):
+                try Self.requireCertificateFile(path)
+                loaded = SSL_CTX_load_verify_locations(context, path, nil)
             }
             guard loaded == 1 else {
                 throw SocketFailure(
@@ -94,6 +100,29 @@ final class TLSSession {
             throw SocketFailure(.tls(.handshake), "cannot set up TLS: \(Self.lastError())")
         }
         SSL_set_connect_state(ssl)
+    }
+
+    /// The largest root certificate bundle read: Debian's whole bundle is about 200 KB.
+    static let maxCertificateFileBytes = 16 * 1024 * 1024
+
+    /// OpenSSL reads the file with blocking calls that no deadline covers: a FIFO (or a device) would hold the
+    /// connection, and the health check with it, until someone writes to it, and a huge file would take its
+    /// time and memory. Only a regular file of a sane size gets that far; `stat` itself never blocks on them.
+    static func requireCertificateFile(_ path: String) throws(SocketFailure) {
+        var status = stat()
+        guard stat(path, &status) == 0 else {
+            throw SocketFailure(
+                .tls(.untrusted), "cannot read the root certificates \(path): \(String(cString: strerror(errno)))")
+        }
+        guard status.st_mode & S_IFMT == S_IFREG else {
+            throw SocketFailure(.tls(.untrusted), "the root certificates \(path) are not in a regular file")
+        }
+        guard status.st_size <= maxCertificateFileBytes else {
+            throw SocketFailure(
+                .tls(.untrusted),
+                "the root certificates \(path) are \(status.st_size) bytes, more than the \(maxCertificateFileBytes) read"
+            )
+        }
     }
 
     /// An IPv6 or IPv4 literal rather than a name: checked against the certificate's IP entries, and never
