@@ -25,9 +25,9 @@ let package = Package(
         // How text is escaped on its way in and out: URL percent-escapes, JSON string literals, the characters
         // that disguise a line. Shared by the HTTP server and the app.
         .target(name: "TextEscaping"),
-        // A TCP client socket whose every wait ends by a deadline, with TLS through the system's OpenSSL: for
-        // the PostgreSQL client and the health probe.
-        .target(name: "DeadlineSocket", dependencies: ["COpenSSL"]),
+        // A TCP client socket whose every wait (name resolution included) ends by a deadline, with TLS through
+        // the system's OpenSSL: for the PostgreSQL client and the health probe.
+        .target(name: "DeadlineSocket", dependencies: ["COpenSSL", "Locking"]),
         // The system's OpenSSL, for TLS to PostgreSQL; linked statically into the image's executable.
         .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
         .target(
@@ -53,7 +53,8 @@ let package = Package(
         // The fork and exec behind TestSupport's child processes: between them only C is safe.
         .target(name: "CTestSpawn", path: "Tests/CTestSpawn"),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "TextEscaping", "TestSupport", "Locking"]),
-        .testTarget(name: "PostgresClientTests", dependencies: ["PostgresClient", "DeadlineSocket", "TestSupport"]),
+        .testTarget(
+            name: "PostgresClientTests", dependencies: ["PostgresClient", "DeadlineSocket", "TestSupport", "Locking"]),
         .testTarget(
             name: "AppCoreTests",
             dependencies: [

@@ -23,17 +23,11 @@ public struct DeadlineSocket {
     /// Resolves `host` and connects to the first address that answers before `deadline`.
     public static func connect(host: String, port: Int, deadline: Deadline) throws(SocketFailure) -> DeadlineSocket {
         let peer = host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
-        var hints = addrinfo()
-        hints.ai_family = AF_UNSPEC
-        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
-        var results: UnsafeMutablePointer<addrinfo>?
-        let status = getaddrinfo(host, String(port), &hints, &results)
-        guard status == 0, let first = results else {
-            throw SocketFailure(.unresolved, "cannot resolve \(host): \(String(cString: gai_strerror(status)))")
-        }
-        defer { freeaddrinfo(results) }
+        let addresses = try HostLookup.shared.resolve(host, port: port, deadline: deadline)
+        // The list is freed with `addresses`: kept alive until the last address has been tried.
+        defer { withExtendedLifetime(addresses) {} }
         var lastError = SocketFailure(.unreachable, "no address for \(host)")
-        var candidate: UnsafeMutablePointer<addrinfo>? = first
+        var candidate: UnsafeMutablePointer<addrinfo>? = addresses.first
         while let address = candidate {
             candidate = address.pointee.ai_next
             let fd = socket(
