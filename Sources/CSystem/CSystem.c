@@ -1,6 +1,7 @@
 #define _GNU_SOURCE
 #include "CSystem.h"
 
+#include <malloc.h>
 #include <pthread.h>
 #include <sched.h>
 #include <string.h>
@@ -94,3 +95,11 @@ int csystem_affinity_cpu_count(void) {
     if (sched_getaffinity(0, sizeof(set), &set) != 0) return 0;
     return CPU_COUNT(&set);
 }
+
+void csystem_malloc_use_mappings_from(size_t threshold) {
+    mallopt(M_MMAP_THRESHOLD, (int)threshold);
+}
+
+size_t csystem_malloc_free_bytes(void) { return mallinfo2().fordblks; }
+
+void csystem_malloc_trim(void) { malloc_trim(0); }

@@ -151,7 +151,9 @@ import Testing
         machine.handlerStarted(bodyBytes: request.body.count)
         #expect(machine.state == .awaitingHandler)
         #expect(machine.timerFired(now: Self.at(3600)) == .none)
-        #expect(machine.interest == 0)
+        // Reading pauses; only the client's leaving is watched for.
+        #expect(machine.interest == CSYSTEM_EVENT_PEER_CLOSED)
+        #expect(machine.goesWhenThePeerLeaves)
         let finished = machine.handlerFinished()
         #expect(finished)
         #expect(machine.state == .open)

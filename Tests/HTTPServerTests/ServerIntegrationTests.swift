@@ -240,6 +240,27 @@ private func testRouter() -> Router {
         #expect(client.unreadByteCount == 0)
     }
 
+    /// A client that leaves while its handler runs used to hold its slot, and its request's body, until the
+    /// handler returned: now the handler is cancelled and both are freed at once.
+    @Test func aClientThatLeavesDuringItsHandlerIsLetGoAtOnce() async throws {
+        let statistics = ServerStatistics()
+        try await withServer(testRouter(), statistics: statistics) { server, port in
+            var client: TestClient? = try TestClient(port: port)
+            try client?.send("GET /slow/60000 HTTP/1.1\r\nHost: t\r\n\r\n")
+            while statistics.requestsInFlight == 0 { try await Task.sleep(for: .milliseconds(5)) }
+            #expect(server.openConnectionCount == 1)
+            client = nil
+            // Far below the minute the handler would otherwise sleep, however busy the machine.
+            let deadline = ContinuousClock.now + .seconds(30)
+            while (server.openConnectionCount > 0 || statistics.requestsInFlight > 0) && ContinuousClock.now < deadline
+            {
+                try await Task.sleep(for: .milliseconds(5))
+            }
+            #expect(server.openConnectionCount == 0)
+            #expect(statistics.requestsInFlight == 0)
+        }
+    }
+
     @Test func closesIdleConnectionsAfterTheIdleTimeout() async throws {
         try await withServer(testRouter(), configure: { $0.timeouts.idle = .milliseconds(300) }) { _, port in
             let client = try TestClient(port: port)

@@ -42,4 +42,13 @@ long csystem_find(const uint8_t *haystack, size_t haystack_length, const uint8_t
 /// How many CPUs this process may run on (sched_getaffinity: taskset, docker --cpuset-cpus); 0 on failure.
 int csystem_affinity_cpu_count(void);
 
+/// Serves every allocation of `threshold` bytes or more from a mapping of its own, unmapped when it is freed.
+/// glibc's default threshold rises after the first large block is freed, after which request bodies and long
+/// answers come from the heap and stay in the process after an attack ends.
+void csystem_malloc_use_mappings_from(size_t threshold);
+/// Free heap memory glibc holds in every arena (mallinfo2's fordblks): freed, but not given back.
+size_t csystem_malloc_free_bytes(void);
+/// Gives free heap memory back to the system (malloc_trim).
+void csystem_malloc_trim(void);
+
 #endif

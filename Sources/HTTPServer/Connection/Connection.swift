@@ -17,6 +17,9 @@ final class Connection {
     private var charged = 0
     /// Looked up once, when first needed.
     private var remote: String?
+    /// The async handler running for this connection, cancelled if the connection closes first: a handler
+    /// that honours cancellation (`Task.sleep` does) then lets go of the request's body at once.
+    private var handler: Task<Void, Never>?
 
     private var remoteAddress: String {
         if let remote { return remote }
@@ -53,9 +56,8 @@ final class Connection {
             close()
             return
         }
-        if machine.waitingForMemory && events & CSYSTEM_EVENT_PEER_CLOSED != 0 {
-            // The rest of its request would have to be read into memory the server does not have, and the
-            // client can no longer be slowed down: it goes now rather than hold its bytes until a timeout.
+        if machine.goesWhenThePeerLeaves && events & CSYSTEM_EVENT_PEER_CLOSED != 0 {
+            // It goes now, with its bytes and its slot, rather than at a timeout or when its handler returns.
             close()
             return
         }
@@ -173,7 +175,7 @@ final class Connection {
         let loop = self.loop
         let fd = self.fd
         let serial = self.serial
-        Task(executorPreference: context.handlerExecutor) {
+        handler = Task(executorPreference: context.handlerExecutor) {
             let response = await handle(request)
             loop.execute {
                 loop.context.dispatcher.handlerFinished()
@@ -183,6 +185,7 @@ final class Connection {
     }
 
     private func resume(_ request: Request, _ response: Response, route: String, started: UInt64) {
+        handler = nil
         guard machine.handlerFinished() else { return }
         defer { settleBudget() }
         answer(request, response, route: route, started: started)
@@ -264,6 +267,8 @@ final class Connection {
 
     func close() {
         if machine.state == .closed { return }
+        handler?.cancel()
+        handler = nil
         machine.closed()
         settleBudget()
         loop.endOverdraft(self)

@@ -135,10 +135,16 @@ struct ConnectionStateMachine {
     var interest: UInt32 {
         var events: UInt32 = 0
         if acceptsInput { events |= CSYSTEM_EVENT_READ }
-        if waitingForMemory { events |= CSYSTEM_EVENT_PEER_CLOSED }
+        if goesWhenThePeerLeaves { events |= CSYSTEM_EVENT_PEER_CLOSED }
         if pendingOutput > 0 { events |= CSYSTEM_EVENT_WRITE }
         return events
     }
+
+    /// A client that closes its side now is taken as gone, as nginx and Go's server take it: while its request
+    /// waits for memory, the rest of it could only be read into memory the server does not have; while its
+    /// handler runs, the answer has nobody to go to, and the handler holds its body and a connection slot for
+    /// nothing.
+    var goesWhenThePeerLeaves: Bool { waitingForMemory || state == .awaitingHandler }
 
     /// The events to watch for, when they differ from what the loop watches now; the loop is then assumed to
     /// watch them. A mutating method rather than a comparison in the connection: reading `interest` from the

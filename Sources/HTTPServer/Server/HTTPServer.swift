@@ -30,6 +30,7 @@ public final class HTTPServer: Sendable {
     /// Call it once: a second call is a bug in the caller (it would bind a second listener), stopped here.
     @discardableResult
     public func start() throws(SystemCallError) -> SocketAddress {
+        MemoryReturn.start
         let mayStart = state.withLock { state -> Bool in
             guard case .idle = state else { return false }
             state = .starting
