@@ -2,6 +2,7 @@ import AppCore
 import HTTPServer
 
 /// `app healthcheck`: what the Dockerfile's HEALTHCHECK runs. Exit 0 on 200, 1 otherwise, with one line why.
+/// It asks the management listener (MANAGEMENT_PORT) when the app has one, and PORT otherwise.
 enum HealthcheckCommand {
     static let timeout = Duration.seconds(2)
 
@@ -25,14 +26,16 @@ enum HealthcheckCommand {
 
     static func run(_ probe: Probe, environment: [String: String]) -> Int32 {
         guard let config = loadConfig(environment) else { return ExitCode.config }
-        guard config.port != 0 else {
-            printToStandardError("unhealthy: PORT=0 means a random port; set PORT to the server's port")
+        // The management listener when there is one: there, no client of the app can take the probe's place.
+        let (port, variable) = config.managementPort.map { ($0, "MANAGEMENT_PORT") } ?? (config.port, "PORT")
+        guard port != 0 else {
+            printToStandardError("unhealthy: \(variable)=0 means a random port; set \(variable) to the server's port")
             return ExitCode.failure
         }
         let host = probeHost(config)
-        let url = "http://\(host.contains(":") ? "[\(host)]" : host):\(config.port)\(probe.path)"
+        let url = "http://\(host.contains(":") ? "[\(host)]" : host):\(port)\(probe.path)"
         do {
-            let (status, body) = try HTTPProbe.get(probe.path, host: host, port: config.port, timeout: timeout)
+            let (status, body) = try HTTPProbe.get(probe.path, host: host, port: port, timeout: timeout)
             let summary = String(decoding: body.prefix(300), as: UTF8.self).filter { !$0.isNewline }
             guard status == 200 else {
                 printToStandardError("unhealthy: \(url) answered \(status): \(summary)")

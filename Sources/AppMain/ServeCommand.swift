@@ -24,8 +24,9 @@ enum ServeCommand {
         let health = HealthMonitor(checks: checks, lifecycle: lifecycle)
         let statistics = ServerStatistics()
         let metrics = AppMetrics(config: config, statistics: statistics, logSink: logger.sink)
+        let liveness = Liveness(statistics: statistics)
         let router = AppRoutes.makeRouter(
-            config: config, health: health, liveness: Liveness(statistics: statistics), metrics: metrics,
+            config: config, health: health, liveness: liveness, metrics: metrics,
             notes: NotesAPI(repository: repository, logger: logger),
             admin: config.secretKey.map { AdminAPI(secretKey: $0, healthSwitch: healthSwitch, logger: logger) })
         let observer: RequestObserver =
@@ -51,17 +52,19 @@ enum ServeCommand {
         let firstCheck = DispatchSemaphore(value: 0)
         Task { await database.run { firstCheck.signal() } }
         _ = firstCheck.wait(timeout: .now() + .seconds(2))
-        let bound: SocketAddress
-        do {
-            bound = try server.start()
-        } catch {
-            printToStandardError(ListenFailure.message(for: error))
-            exit(ExitCode.failure)
+        // Its own listener, loop and connections: what clients do on PORT cannot starve the probes.
+        let management = config.managementAddress.map { address in
+            HTTPServer(
+                configuration: ServerSettings.managementConfiguration(address: address),
+                router: AppRoutes.makeManagementRouter(health: health, liveness: liveness, metrics: metrics))
         }
+        let bound = listen(server, variable: "PORT")
+        let managementBound = management.map { listen($0, variable: "MANAGEMENT_PORT") }
         logger.announce(
             "\(AppRoutes.appName) started",
             [
                 ("app_env", config.environment), ("address", bound.description), ("port", String(bound.port)),
+                ("management_port", managementBound.map { String($0.port) } ?? "none"),
                 ("version", config.version), ("commit", config.gitSHA ?? "unknown"),
                 ("log_level", config.logLevel.name), ("log_format", config.logFormat.rawValue),
                 ("database", config.database.description),
@@ -73,6 +76,16 @@ enum ServeCommand {
         while true {
             withExtendedLifetime(signalSources) { forever.wait() }
         }
+    }
+}
+
+/// Starts `server`, or explains why it cannot listen and exits.
+private func listen(_ server: HTTPServer, variable: String) -> SocketAddress {
+    do {
+        return try server.start()
+    } catch {
+        printToStandardError(ListenFailure.message(for: error, portVariable: variable))
+        exit(ExitCode.failure)
     }
 }
 

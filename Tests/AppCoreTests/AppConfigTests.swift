@@ -55,6 +55,26 @@ import Testing
         #expect(failure?.description.contains("0 to 65535") == true)
     }
 
+    @Test func theManagementListenerIsOffUnlessAsked() throws {
+        #expect(try load([:]).managementPort == nil)
+        #expect(try load([:]).managementAddress == nil)
+        #expect(try load(["MANAGEMENT_PORT": "9000"]).managementAddress?.port == 9000)
+        // Port 0 for both: each gets a free port of its own.
+        #expect(try load(["MANAGEMENT_PORT": "0", "PORT": "0"]).managementPort == 0)
+    }
+
+    @Test(arguments: [["MANAGEMENT_PORT": "8000"], ["MANAGEMENT_PORT": "9000", "PORT": "9000"]])
+    func theManagementPortMustDifferFromPort(_ environment: [String: String]) {
+        let failure = error(environment)
+        #expect(failure?.variable == "MANAGEMENT_PORT")
+        #expect(failure?.description.contains("not PORT") == true)
+    }
+
+    @Test(arguments: ["", "-1", "65536", "nine"])
+    func rejectsManagementPorts(_ text: String) {
+        #expect(error(["MANAGEMENT_PORT": text])?.variable == "MANAGEMENT_PORT")
+    }
+
     @Test(arguments: ["0.0.0.0", "127.0.0.1", "::", "::1", "fe80::1"])
     func acceptsHostLiterals(_ text: String) throws {
         #expect(try load(["HOST": text]).host == text)

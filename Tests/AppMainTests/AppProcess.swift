@@ -47,6 +47,8 @@ enum AppProcess {
 final class RunningServer {
     let child: ChildProcess
     private(set) var port = 0
+    /// The line that announced the start, with the ports and settings in use.
+    private(set) var startupLine = ""
     /// Where the next `line(containing:)` starts looking.
     private var searchedUpTo = 0
 
@@ -66,6 +68,7 @@ final class RunningServer {
                 description: "app serve printed no startup line (\(status)); its output: \(child.output.text)")
         }
         self.port = port
+        startupLine = line
         if !keepsReading { child.output.stopReading() }
     }
 

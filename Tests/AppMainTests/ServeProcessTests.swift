@@ -129,3 +129,56 @@ import Testing
         _ = server.stop()
     }
 }
+
+/// The management listener: the probes on connections of their own, which no client of the app can hold.
+@Suite(.blockingIO) struct ManagementListenerTests {
+    private static func requestsInFlight(port: Int) throws -> Int {
+        let (_, body) = try HTTPProbe.get("/metrics", host: "127.0.0.1", port: port, timeout: .seconds(10))
+        let sample = String(decoding: body, as: UTF8.self).split(separator: "\n")
+            .first { $0.hasPrefix("http_requests_in_flight ") }
+        return sample.flatMap { Int($0.split(separator: " ")[1]) } ?? 0
+    }
+
+    private static func managementPort(_ server: RunningServer) throws -> Int {
+        let range = try #require(server.startupLine.range(of: " management_port="))
+        return try #require(Int(server.startupLine[range.upperBound...].prefix { $0.isNumber }))
+    }
+
+    @Test func servesTheProbesAndMetricsAndNothingElse() throws {
+        let server = try RunningServer(environment: ["MANAGEMENT_PORT": "0"])
+        let port = try Self.managementPort(server)
+        #expect(port != server.port)
+        for path in ["/livez", "/readyz", "/health", "/metrics"] {
+            let (status, _) = try HTTPProbe.get(path, host: "127.0.0.1", port: port, timeout: .seconds(10))
+            #expect(status == 200, "\(path)")
+        }
+        for path in ["/", "/api/notes", "/delay/10", "/whoami"] {
+            let (status, _) = try HTTPProbe.get(path, host: "127.0.0.1", port: port, timeout: .seconds(10))
+            #expect(status == 404, "\(path)")
+        }
+        #expect(server.stop() == 0)
+    }
+
+    /// Every slot of the app's port held by requests in progress, which are never closed to make room: a probe
+    /// there is turned away, and on the management port it passes every time.
+    @Test func probesPassWhileRequestsHoldEveryConnectionOfTheAppsPort() throws {
+        let server = try RunningServer(
+            environment: ["MANAGEMENT_PORT": "0", "MAX_CONNECTIONS": "8", "SHUTDOWN_GRACE_SECONDS": "0"])
+        let management = try Self.managementPort(server)
+        let holders = try (0..<8).map { _ in try TestClient(port: server.port) }
+        for holder in holders { try holder.send("GET /delay/10000 HTTP/1.1\r\nHost: t\r\n\r\n") }
+        // Counted by the app's metrics, read where the scrape cannot be turned away (and is not counted).
+        let deadline = ContinuousClock.now + AppProcess.patience
+        while try Self.requestsInFlight(port: management) < 8 && ContinuousClock.now < deadline { usleep(10_000) }
+        let turnedAway = try AppProcess.run(["healthcheck", "--live"], environment: ["PORT": String(server.port)])
+        #expect(turnedAway.status == 1)
+        let environment = ["PORT": String(server.port), "MANAGEMENT_PORT": String(management)]
+        for _ in 0..<20 {
+            let probe = try AppProcess.run(["healthcheck", "--live"], environment: environment)
+            #expect(probe.status == 0, "\(probe.stderr)")
+            #expect(probe.stdout.hasPrefix("healthy: http://127.0.0.1:\(management)/livez answered 200"))
+        }
+        withExtendedLifetime(holders) {}
+        #expect(server.stop() == 0)
+    }
+}

@@ -3,6 +3,8 @@ import HTTPServer
 /// The app's whole configuration, read once from the environment and validated before anything starts.
 public struct AppConfig: Sendable, Equatable {
     public var port: Int
+    /// Where the management listener serves the probes and metrics; nil for none.
+    public var managementPort: Int?
     public var host: String
     public var environment: String
     public var logLevel: LogLevel
@@ -27,8 +29,17 @@ public struct AppConfig: Sendable, Equatable {
     public static func load(from environment: [String: String]) throws(ConfigError) -> AppConfig {
         let reader = EnvironmentReader(environment)
         let appEnvironment = try reader.read(AppSettings.environment)
+        let port = try reader.read(AppSettings.port)
+        let managementPort = try reader.read(AppSettings.managementPort)
+        // Two listeners on one port: the second bind would fail, after the first had started.
+        if let managementPort, managementPort != 0, managementPort == port {
+            throw ConfigError(
+                AppSettings.managementPort.name, value: String(managementPort),
+                accepted: AppSettings.managementPort.variable.accepted + " (\(port))")
+        }
         return AppConfig(
-            port: try reader.read(AppSettings.port),
+            port: port,
+            managementPort: managementPort,
             host: try reader.read(AppSettings.host),
             environment: appEnvironment,
             logLevel: try reader.read(AppSettings.logLevel, default: .defaultFor(environment: appEnvironment)),
@@ -46,6 +57,11 @@ public struct AppConfig: Sendable, Equatable {
     /// The address to listen on. Valid by construction: `host` and `port` were checked when loaded.
     public var listenAddress: SocketAddress? {
         SocketAddress(host: host, port: port)
+    }
+
+    /// The management listener's address, on the same host.
+    public var managementAddress: SocketAddress? {
+        managementPort.flatMap { SocketAddress(host: host, port: $0) }
     }
 }
 

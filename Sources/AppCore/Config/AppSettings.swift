@@ -7,6 +7,16 @@ enum AppSettings {
         "PORT", default: 8000, defaultText: "8000", accepted: "an integer from 0 to 65535 (0 picks a free port)"
     ) { text in Int(text).flatMap { (0...65535).contains($0) ? $0 : nil } }
 
+    /// Nil: probes and metrics are served on PORT only.
+    static let managementPort = Setting<Int?>(
+        "MANAGEMENT_PORT", default: nil, defaultText: "unset (the image sets 9000)",
+        accepted: "an integer from 0 to 65535 (0 picks a free port), not PORT",
+        help: "a second listener with its own few connections, for /livez, /readyz, /health and /metrics only"
+    ) { text -> Int?? in
+        guard let port = Int(text), (0...65535).contains(port) else { return .none }
+        return .some(port)
+    }
+
     static let host = Setting(
         "HOST", default: "0.0.0.0", defaultText: "0.0.0.0",
         accepted: "an IPv4 or IPv6 address literal, such as 0.0.0.0, 127.0.0.1 or ::"
@@ -58,8 +68,9 @@ enum AppSettings {
 
     static let all: [ConfigVariable] =
         [
-            port.variable, host.variable, environment.variable, logLevel.variable, logFormat.variable, databaseURL,
-            databaseTimeout.variable, secretKey.variable, gitSHA, version, buildTime, eventLoops.variable,
+            port.variable, managementPort.variable, host.variable, environment.variable, logLevel.variable,
+            logFormat.variable, databaseURL, databaseTimeout.variable, secretKey.variable, gitSHA, version,
+            buildTime, eventLoops.variable,
         ] + ServerSettings.all
 
     private static func freeText(_ name: String, help: String) -> ConfigVariable {

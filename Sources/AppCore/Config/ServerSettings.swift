@@ -99,6 +99,18 @@ public struct ServerSettings: Sendable, Equatable {
         eventLoops.map { CPUAllowance(count: $0, reason: "EVENT_LOOPS") } ?? .detect()
     }
 
+    /// The management listener: one event loop, a few connections of its own, no request bodies, and little
+    /// memory. Its probes answer in microseconds; 16 slots hold every orchestrator and scraper there is.
+    public static func managementConfiguration(address: SocketAddress) -> ServerConfiguration {
+        var configuration = ServerConfiguration(address: address)
+        configuration.eventLoopCount = 1
+        configuration.maxConnections = 16
+        configuration.limits.maxBodyBytes = 0
+        configuration.maxBufferedBytes = mebibyte
+        configuration.backlog = 64
+        return configuration
+    }
+
     /// A server configuration for `address` with these limits.
     public func serverConfiguration(address: SocketAddress) -> ServerConfiguration {
         var configuration = ServerConfiguration(address: address)

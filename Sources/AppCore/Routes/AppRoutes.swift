@@ -39,6 +39,17 @@ public enum AppRoutes {
         return router
     }
 
+    /// The management listener's routes: the probes and the metrics, nothing a client of the app could use to
+    /// hold it. Probes an attack on the main port cannot starve, since its connections are not these.
+    public static func makeManagementRouter(health: HealthMonitor, liveness: Liveness, metrics: AppMetrics) -> Router {
+        var router = Router()
+        router.get("/health") { _ in health.report() }
+        router.get("/readyz") { _ in health.report() }
+        router.get("/livez") { _ in liveness.report() }
+        router.get("/metrics") { _ in metrics.response() }
+        return router
+    }
+
     /// Answers after the given number of milliseconds: a slow request on demand, for timeout and shutdown demos.
     @Sendable static func delay(_ request: Request) async -> Response {
         guard let text = request.pathParameters["ms"], text.allSatisfy(\.isASCIIDigit), text.count <= 5,
