@@ -21,12 +21,12 @@ import Testing
         return timeouts
     }
 
-    static func machine(maxPendingOutputBytes: Int = 1024 * 1024, budget: BufferBudget = roomyBudget)
-        -> ConnectionStateMachine
-    {
+    static func machine(
+        maxPendingOutputBytes: Int = 1024 * 1024, budget: BufferBudget = roomyBudget, now: UInt64 = start
+    ) -> ConnectionStateMachine {
         ConnectionStateMachine(
             limits: HTTPLimits(), timeouts: timeouts, maxPendingOutputBytes: maxPendingOutputBytes, budget: budget,
-            now: start)
+            now: now)
     }
 
     static let roomyBudget = BufferBudget(limit: 1 << 30, statistics: ServerStatistics())
@@ -321,10 +321,9 @@ import Testing
 
     // MARK: Eviction
 
-    @Test func evictionPrefersLingeringThenIdleThenTheSlowest() {
-        var young = Self.machine()
-        #expect(young.evictionCost(now: Self.at(0.5)) == nil)
-        Self.receive(&young, "G", at: Self.at(0.5))
+    @Test func evictionTakesTheSilentOldestFirstThenTheIdleAndNeverWorkInProgress() {
+        let silentOld = Self.machine(now: Self.at(0))
+        let silentNew = Self.machine(now: Self.at(1.999))
 
         var idle = Self.machine()
         Self.receive(&idle, Self.get, at: Self.at(0))
@@ -332,21 +331,23 @@ import Testing
         Self.writeAll(&idle, at: Self.at(0))
         _ = idle.drained(now: Self.at(0), unreadBytes: { false })
 
-        var slow = Self.machine()
-        Self.receive(&slow, "GET / HT", at: Self.at(0))
-        var fast = Self.machine()
-        Self.receive(&fast, "GET /a/long/path/indeed HTTP/1.1\r\nHost: x\r\n", at: Self.at(0))
-
+        var uploading = Self.machine()
+        Self.receive(&uploading, "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nab", at: Self.at(0))
+        var trickling = Self.machine()
+        Self.receive(&trickling, "G", at: Self.at(0))
         var writing = Self.machine()
         writing.queue([1, 2, 3], keepAlive: true)
 
         let now = Self.at(2)
-        #expect(idle.evictionCost(now: now)?.tier == 1)
+        let oldCost = silentOld.evictionCost(now: now)
+        let newCost = silentNew.evictionCost(now: now)
+        // Even a connection a millisecond old may go, if it has sent nothing: silence is the least useful.
+        #expect(oldCost?.tier == 1 && newCost?.tier == 1)
+        #expect((oldCost?.score ?? 0) < (newCost?.score ?? 0))
+        #expect(idle.evictionCost(now: now)?.tier == 2)
+        #expect(uploading.evictionCost(now: now) == nil)
+        #expect(trickling.evictionCost(now: now) == nil)
         #expect(writing.evictionCost(now: now) == nil)
-        let slowCost = slow.evictionCost(now: now)
-        let fastCost = fast.evictionCost(now: now)
-        #expect(slowCost?.tier == 2)
-        #expect((slowCost?.score ?? 0) < (fastCost?.score ?? 0))
     }
 }
 

@@ -383,27 +383,64 @@ private func testRouter() -> Router {
         }
     }
 
-    /// With no idle connection, the request arriving most slowly goes, once it is old enough to judge.
-    @Test func closesTheSlowestRequestToMakeRoom() async throws {
+    /// A request in progress, however slow, is never closed for a newcomer that may send nothing at all (an
+    /// honest upload used to be cut to make room for a flood of silent connections): the newcomer gets 503.
+    @Test func neverClosesARequestInProgressToMakeRoom() async throws {
+        let statistics = ServerStatistics()
         try await withServer(
             testRouter(),
             configure: {
                 $0.maxConnections = 2
                 $0.eventLoopCount = 1
-            }
+            }, statistics: statistics
         ) { _, port in
             let trickle = try TestClient(port: port)
             try trickle.send("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 100\r\n\r\nx")
             let steady = try TestClient(port: port)
             try steady.send(
                 "POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 5000\r\n\r\n" + String(repeating: "y", count: 4000))
-            try await Task.sleep(for: .milliseconds(1100))
             let fresh = try TestClient(port: port)
-            try fresh.send("GET /health HTTP/1.1\r\nHost: t\r\n\r\n")
-            #expect(try fresh.readResponse().status == 200)
-            #expect(trickle.isClosedByServer())
+            #expect(try fresh.readResponse().status == 503)
+            try trickle.send(String(repeating: "x", count: 99))
+            #expect(try trickle.readResponse().body.count == 100)
             try steady.send(String(repeating: "y", count: 1000))
             #expect(try steady.readResponse().body.count == 5000)
+            #expect(statistics.connectionsEvicted == 0)
+        }
+    }
+
+    /// A connection that has sent nothing goes first, however new: one loop full of them makes room for a
+    /// client that lands on the other loop, whose connections are all busy.
+    @Test func aConnectionThatSentNothingMakesRoomOnAnyLoop() async throws {
+        let gate = Gate()
+        var router = testRouter()
+        router.addGated(gate)
+        let statistics = ServerStatistics()
+        try await withServer(
+            router,
+            configure: {
+                $0.maxConnections = 4
+                $0.eventLoopCount = 2
+            }, statistics: statistics
+        ) { _, port in
+            // Two busy (handlers waiting at the gate) and two silent; the loops share them as they come.
+            let busy = try (0..<2).map { _ in try TestClient(port: port) }
+            for client in busy { try client.send("GET /gated HTTP/1.1\r\nHost: t\r\n\r\n") }
+            while gate.waiting < 2 { try await Task.sleep(for: .milliseconds(5)) }
+            let silent = try (0..<2).map { _ in try TestClient(port: port) }
+            while statistics.connectionsOpen < 4 { try await Task.sleep(for: .milliseconds(5)) }
+            // Whichever loop accepts them, each newcomer finds a silent connection to replace, here or there.
+            var answered: [TestClient] = []
+            for _ in 0..<2 {
+                let fresh = try TestClient(port: port)
+                try fresh.send("GET /health HTTP/1.1\r\nHost: t\r\n\r\n")
+                #expect(try fresh.readResponse().status == 200)
+                answered.append(fresh)
+            }
+            #expect(silent.allSatisfy { $0.isClosedByServer() })
+            #expect(statistics.connectionsEvicted == 2)
+            gate.open()
+            for client in busy { #expect(try client.readResponse().body == "released") }
         }
     }
 

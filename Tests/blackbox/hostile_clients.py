@@ -341,23 +341,20 @@ def non_reading_client(server):
 
 
 def connection_limit(binary):
-    """At MAX_CONNECTIONS: 503 while every connection is new and busy; once they are old enough to judge, the
-    slowest request is closed to let a new client in, and the others are untouched."""
+    """At MAX_CONNECTIONS: requests in progress are never closed for a newcomer, however long they have been
+    arriving (503 instead, then every one of them is answered); connections that have sent nothing make room at
+    once, the oldest first."""
     server = Server(binary, {"MAX_CONNECTIONS": "20"})
     try:
         held = [server.connect() for _ in range(20)]
         for client in held:
             client.sendall(b"GET /health HTTP/1.1\r\n")
-        with server.connect() as extra:
-            response = read_response(extra)
-            if response is None or response[0] != 503:
-                return "the 21st connection got %r, expected 503" % (response and response[0])
-        time.sleep(1.2)
-        with server.connect() as fresh:
-            fresh.sendall(b"GET /health HTTP/1.1\r\n" + H + b"\r\n")
-            response = read_response(fresh)
-            if response is None or response[0] != 200:
-                return "a new client was not let in once the held ones were old: %r" % (response and response[0])
+        for wait in (0, 1.2):
+            time.sleep(wait)
+            with server.connect() as extra:
+                response = read_response(extra)
+                if response is None or response[0] != 503:
+                    return "a newcomer after %.1f s got %r, expected 503" % (wait, response and response[0])
         answered = 0
         for client in held:
             try:
@@ -365,9 +362,20 @@ def connection_limit(binary):
                 answered += (read_response(client) or (0,))[0] == 200
             except OSError:
                 pass
-        if answered != 19:
-            return "%d of the 19 connections left were answered" % answered
+        if answered != 20:
+            return "%d of the 20 requests in progress were answered" % answered
         for client in held:
+            client.close()
+        silent = [server.connect() for _ in range(20)]
+        time.sleep(0.2)
+        with server.connect() as fresh:
+            fresh.sendall(b"GET /health HTTP/1.1\r\n" + H + b"\r\n")
+            response = read_response(fresh)
+            if response is None or response[0] != 200:
+                return "a new client was not let in past 20 silent connections: %r" % (response and response[0])
+        if not closed_by_server(silent[0], within=5):
+            return "the oldest silent connection was not the one closed"
+        for client in silent:
             client.close()
         time.sleep(0.2)
         ok, _ = health_is_ok(server)
@@ -435,7 +443,8 @@ def main():
     run("clients that reset mid-response", lambda: reset_mid_response(server))
     run("slowloris: 200 dribbling connections", lambda: slowloris(server))
     run("client that never reads its responses", lambda: non_reading_client(server))
-    run("over MAX_CONNECTIONS -> 503 while all are new, then the slowest makes room", lambda: connection_limit(binary))
+    run("over MAX_CONNECTIONS -> 503 while every connection has a request in progress; silent ones make room",
+        lambda: connection_limit(binary))
     run("out of file descriptors: no spin, recovers", lambda: out_of_descriptors(binary))
 
     status = server.stop()

@@ -43,7 +43,12 @@ final class Connection {
     /// Whether closing now would cut off a request or a response (including one the kernel holds unread).
     var isBusy: Bool { machine.isBusy(unreadBytes: hasUnreadBytes) }
 
-    func evictionCost(now: UInt64) -> (tier: Int, score: Double)? { machine.evictionCost(now: now) }
+    /// Nil, too, for a connection whose client has sent bytes the loop has not read yet: it is not silent or
+    /// idle, only not looked at yet (a burst of connections is accepted before any of them is read).
+    func evictionCost(now: UInt64) -> (tier: Int, score: Double)? {
+        guard let cost = machine.evictionCost(now: now) else { return nil }
+        return cost.tier == 0 || !hasUnreadBytes() ? cost : nil
+    }
 
     private var isOpen: Bool { machine.state == .open }
 

@@ -52,8 +52,6 @@ struct ConnectionStateMachine {
     /// Requests answered in one turn before the connection lets the others on its loop go first: a client
     /// pipelining hundreds of requests must not hold up everyone else's.
     static let requestsPerTurn = 16
-    /// Younger connections are never closed to make room: a new client gets the time to send its request.
-    static let evictionGrace: UInt64 = 1_000_000_000
     /// Written bytes are dropped from the front of the output once this many wait there.
     static let compactionThreshold = 16 * 1024
 
@@ -356,9 +354,11 @@ struct ConnectionStateMachine {
     // MARK: Making room
 
     /// What closing this connection would cost, when the server is full and a new client arrives; lower is
-    /// closed first. Nil when it must stay: a handler is running or a response is being written (useful work),
-    /// or it is too young to have sent its request. Lingering and idle keep-alive connections go first, the
-    /// longest quiet first; then requests still arriving, the slowest (fewest bytes per second) first.
+    /// closed first. First lingering ones (closing anyway); then those that have not sent a byte, the oldest
+    /// first (it had the longest to start, and a newcomer's first bytes are usually on their way); then idle
+    /// keep-alive ones, the longest quiet first. Nil for a connection doing useful work, which is never closed
+    /// for a newcomer that may send nothing at all: a request arriving (an upload, however slow: the body
+    /// timeouts judge those), a handler running, a response being written.
     func evictionCost(now: UInt64) -> (tier: Int, score: Double)? {
         switch state {
         case .lingering:
@@ -366,13 +366,9 @@ struct ConnectionStateMachine {
         case .awaitingHandler, .closing, .closed:
             return nil
         case .open:
-            guard pendingOutput == 0 else { return nil }
-            if answeredRequests > 0, requestStarted == nil, input.isEmpty, parser.isIdle {
-                return (1, -Double(now &- lastProgress))
-            }
-            let since = requestStarted ?? acceptedAt
-            guard now &- acceptedAt >= Self.evictionGrace, now > since else { return nil }
-            return (2, Double(requestBytes) * 1e9 / Double(now &- since))
+            guard pendingOutput == 0, requestStarted == nil, input.isEmpty, parser.isIdle else { return nil }
+            if answeredRequests == 0 { return (1, -Double(now &- acceptedAt)) }
+            return (2, -Double(now &- lastProgress))
         }
     }
 }

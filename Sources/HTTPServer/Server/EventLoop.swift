@@ -210,7 +210,7 @@ final class EventLoop: @unchecked Sendable {
         // Bounded so one loop cannot starve its own connections during a connection storm.
         for _ in 0..<Self.batch where !isDraining {
             switch Socket.accept(listenerFD) {
-            case .accepted(let fd): assign(fd)
+            case .accepted(let fd): findRoom(for: fd, askedSoFar: 0)
             case .skipped: continue
             case .empty: return
             case .exhausted:
@@ -221,14 +221,27 @@ final class EventLoop: @unchecked Sendable {
         }
     }
 
-    /// Gives a new connection to the loop with the fewest. Whichever loop the kernel wakes accepts everything
-    /// waiting, so without this a burst of connections (a load test's, a proxy's pool) lands on one loop and
-    /// one core while the others idle.
-    private func assign(_ fd: Int32) {
+    /// At the connection limit, room is made by closing the least useful connection of this loop; if it has
+    /// none, the next loop looks among its own, and so on: every connection of the server is considered before
+    /// the client is turned away. Handed on, never waited for, so two loops asking each other cannot deadlock.
+    private func findRoom(for fd: Int32, askedSoFar: Int) {
         guard context.reserveConnection() || (closeLeastUsefulConnection() && context.reserveConnection()) else {
-            context.rejectOverCapacity(fd, requestID: requestIDs.next())
+            guard askedSoFar < siblings.count - 1 else {
+                context.rejectOverCapacity(fd, requestID: requestIDs.next())
+                return
+            }
+            // Each loop passes the client to the loop after it, so the chain reaches every loop once.
+            let next = siblings[(index + 1) % siblings.count]
+            next.execute { [next] in next.findRoom(for: fd, askedSoFar: askedSoFar + 1) }
             return
         }
+        spread(fd)
+    }
+
+    /// Gives a connection that has its place in the server's count to the loop with the fewest. Whichever loop
+    /// the kernel wakes accepts everything waiting, so without this a burst of connections (a load test's, a
+    /// proxy's pool) lands on one loop and one core while the others idle.
+    private func spread(_ fd: Int32) {
         var target = self
         var fewest = load.load(ordering: .relaxed)
         for sibling in siblings where sibling !== self {
@@ -246,9 +259,9 @@ final class EventLoop: @unchecked Sendable {
         }
     }
 
-    /// At the connection limit, a new client is worth more than an idle keep-alive connection or a request
-    /// trickling in: closing the least useful of this loop's connections keeps slow clients from locking
-    /// everyone else out. False when every connection is doing useful work or is too new to judge.
+    /// At the connection limit, a new client is worth more than a connection that has sent nothing or an idle
+    /// keep-alive one: closing the least useful of this loop's connections keeps clients that hold connections
+    /// without using them from locking everyone else out. False when every connection is doing useful work.
     private func closeLeastUsefulConnection() -> Bool {
         let now = MonotonicClock.now()
         var victim: Connection?
