@@ -149,8 +149,10 @@ final class Connection {
                 // The request must be the only holder of its fields, or the server's first change to it (its
                 // id) would copy them all: the copy in `next` goes before it is dispatched.
                 next = .needInput
-                loop.endOverdraft(self)
                 dispatch(request, started: started)
+                // A body handed to a running handler is still held: the overdraft that let it in passes to
+                // another connection only once the handler lets go of it (in `resume`).
+                if machine.state != .awaitingHandler { loop.endOverdraft(self) }
             case .malformed(let error):
                 // Nothing after it on the stream can be trusted to start a new request.
                 answerAndClose(Response.error(error.status, error.message))
@@ -191,6 +193,7 @@ final class Connection {
 
     private func resume(_ request: Request, _ response: Response, route: String, started: UInt64) {
         handler = nil
+        loop.endOverdraft(self)
         guard machine.handlerFinished() else { return }
         defer { settleBudget() }
         answer(request, response, route: route, started: started)

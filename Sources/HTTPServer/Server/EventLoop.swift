@@ -177,10 +177,13 @@ final class EventLoop: @unchecked Sendable {
             turnsToResume = []
             for connection in resuming { connection.continueAfterPause() }
         }
-        if !waitingForMemory.isEmpty && context.budget.hasRoom {
-            // A few at a time, first come first served: waking hundreds for a little room would cost each of
-            // them two epoll_ctl calls to learn that it must wait again.
-            let resuming = waitingForMemory.prefix(Self.resumedPerTurn)
+        // A few at a time, first come first served: waking hundreds for a little room would cost each of them
+        // two epoll_ctl calls to learn that it must wait again. With the budget spent, the loop's overdraft,
+        // when free, goes to the first in line: bodies half-read into a full budget would otherwise wait for
+        // one another until their timeouts.
+        let resumable = context.budget.hasRoom ? Self.resumedPerTurn : (overdraft == nil ? 1 : 0)
+        if !waitingForMemory.isEmpty && resumable > 0 {
+            let resuming = waitingForMemory.prefix(resumable)
             waitingForMemory.removeFirst(resuming.count)
             for connection in resuming { connection.continueAfterPause() }
         }
