@@ -69,6 +69,10 @@ enum ServeCommand {
                 ("log_level", config.logLevel.name), ("log_format", config.logFormat.rawValue),
                 ("database", config.database.description),
                 ("event_loops", config.server.eventLoopAllowance.description),
+                (
+                    "buffer_budget",
+                    "\(config.server.maxBufferedBytes) (\(config.server.maxBufferedBytesSource))"
+                ),
             ])
         // Everything runs on the event loops' threads and on Dispatch queues; the main thread only waits.
         // (dispatchMain() would end it with pthread_exit, which AddressSanitizer misreads as a stack overflow.)

@@ -1,7 +1,7 @@
-import HTTPServer
 import Testing
 
 @testable import AppCore
+@testable import HTTPServer
 
 @Suite struct ServerSettingsTests {
     private func load(_ environment: [String: String]) throws(ConfigError) -> ServerSettings {
@@ -18,6 +18,42 @@ import Testing
         #expect(configuration.timeouts.bodyRateGrace == .milliseconds(2500))
         #expect(configuration.timeouts.bodyDeadline == .seconds(30))
         #expect(configuration.maxBufferedBytes == 2 * 1024 * 1024)
+    }
+
+    /// The default budget follows a container's memory limit, as the event loops follow its CPU limit: a
+    /// 128 MiB container gets 32 MiB, and the startup line says why.
+    @Test func theBufferBudgetFollowsTheContainersMemoryLimit() throws {
+        let limited = try AppConfig.load(
+            from: [:], memoryLimit: MemoryLimit(bytes: 128 * 1024 * 1024, source: "cgroup memory.max")
+        ).server
+        #expect(limited.maxBufferedBytes == 32 * 1024 * 1024)
+        #expect(limited.maxBufferedBytesSource == "a quarter of cgroup memory.max 134217728")
+
+        let roomy = try AppConfig.load(
+            from: [:], memoryLimit: MemoryLimit(bytes: 8 << 30, source: "cgroup memory.max")
+        ).server
+        #expect(roomy.maxBufferedBytes == ServerConfiguration.defaultMaxBufferedBytes)
+        #expect(roomy.maxBufferedBytesSource == "default")
+        #expect(try AppConfig.load(from: [:], memoryLimit: nil).server.maxBufferedBytesSource == "default")
+
+        // Never below one body; and the variable, when set, wins.
+        let tiny = try AppConfig.load(from: [:], memoryLimit: MemoryLimit(bytes: 2 << 20, source: "test")).server
+        #expect(tiny.maxBufferedBytes == 1024 * 1024)
+        let chosen = try AppConfig.load(
+            from: ["MAX_BUFFERED_BYTES": "2097152"], memoryLimit: MemoryLimit(bytes: 128 << 20, source: "test")
+        ).server
+        #expect(chosen.maxBufferedBytes == 2 * 1024 * 1024)
+        #expect(chosen.maxBufferedBytesSource == "MAX_BUFFERED_BYTES")
+    }
+
+    @Test func readsBothCgroupVersionsAndTheirWordsForNoLimit() {
+        #expect(
+            MemoryLimit.parseMemoryMax("134217728\n") == MemoryLimit(bytes: 134_217_728, source: "cgroup memory.max"))
+        #expect(MemoryLimit.parseMemoryMax("max\n") == nil)
+        #expect(
+            MemoryLimit.parseLimitInBytes("134217728\n")
+                == MemoryLimit(bytes: 134_217_728, source: "cgroup memory.limit_in_bytes"))
+        #expect(MemoryLimit.parseLimitInBytes("9223372036854771712\n") == nil)
     }
 
     /// A budget smaller than one body would leave that body waiting for room forever.

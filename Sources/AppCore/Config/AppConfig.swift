@@ -25,8 +25,11 @@ public struct AppConfig: Sendable, Equatable {
     /// Every variable the app reads, in the order `app --help` lists them.
     public static var variables: [ConfigVariable] { AppSettings.all }
 
-    /// Reads the variables from `environment`; unset ones take their defaults.
-    public static func load(from environment: [String: String]) throws(ConfigError) -> AppConfig {
+    /// Reads the variables from `environment`; unset ones take their defaults, which for the buffer budget
+    /// depend on the container's `memoryLimit`.
+    public static func load(
+        from environment: [String: String], memoryLimit: MemoryLimit? = MemoryLimit.detect()
+    ) throws(ConfigError) -> AppConfig {
         let reader = EnvironmentReader(environment)
         let appEnvironment = try reader.read(AppSettings.environment)
         let port = try reader.read(AppSettings.port)
@@ -50,7 +53,7 @@ public struct AppConfig: Sendable, Equatable {
             gitSHA: reader.freeText(AppSettings.gitSHA),
             version: reader.freeText(AppSettings.version) ?? defaultVersion,
             buildTime: reader.freeText(AppSettings.buildTime),
-            server: try ServerSettings.load(reader)
+            server: try ServerSettings.load(reader, memory: memoryLimit)
         )
     }
 
@@ -92,6 +95,8 @@ struct EnvironmentReader {
         guard let text = environment[AppSettings.databaseURL.name] else { return .sqliteMemory }
         return try DatabaseURL(parsing: text)
     }
+
+    func isSet<Value>(_ setting: Setting<Value>) -> Bool { environment[setting.name] != nil }
 
     /// Free text where an empty value means unset (a Docker build ARG left blank, say).
     func freeText(_ variable: ConfigVariable) -> String? {

@@ -8,6 +8,9 @@ public struct ServerSettings: Sendable, Equatable {
     public var maxConnections = ServerConfiguration.defaultMaxConnections
     public var maxPendingOutputBytes = ServerConfiguration.defaultMaxPendingOutputBytes
     public var maxBufferedBytes = ServerConfiguration.defaultMaxBufferedBytes
+    /// What set `maxBufferedBytes`, for the startup line: the variable, the container's memory limit, or the
+    /// server's default.
+    public var maxBufferedBytesSource = "default"
     public var shutdownGrace = Duration.seconds(10)
     /// After SIGTERM, how long to go on accepting and serving (with `/readyz` 503) before draining.
     public var shutdownDelay = Duration.zero
@@ -49,9 +52,22 @@ public struct ServerSettings: Sendable, Equatable {
         "BODY_DEADLINE_SECONDS", default: timeouts.bodyDeadline, in: 0.1...3600,
         help: "a whole body, however fast; 408 beyond")
     /// At least MAX_BODY_BYTES: a budget smaller than one body would leave that body waiting forever.
-    static let maxBufferedBytes = Setting.integer(
+    static let maxBufferedBytes = Setting(
         "MAX_BUFFERED_BYTES", default: ServerConfiguration.defaultMaxBufferedBytes,
-        in: mebibyte...(64 * 1024 * mebibyte), help: "all connections together; at least MAX_BODY_BYTES")
+        defaultText: "67108864, or a quarter of the container's memory limit when that is less",
+        accepted: "an integer from 1048576 to 68719476736",
+        help: "all connections together; at least MAX_BODY_BYTES"
+    ) { text in Int(text).flatMap { (mebibyte...(64 * 1024 * mebibyte)).contains($0) ? $0 : nil } }
+
+    /// With a container memory limit, a quarter of it: the budget's bytes are only part of what the process
+    /// holds for its clients (allocator overhead, the connections themselves, the handlers' own work), and the
+    /// rest of the limit is for all of that and the process itself. 800 clients each sending a 1 MiB body to a
+    /// slow route then stay under a 128 MiB limit.
+    static func defaultBufferBudget(memory: MemoryLimit?, floor: Int) -> (bytes: Int, source: String) {
+        let standard = ServerConfiguration.defaultMaxBufferedBytes
+        guard let memory, memory.bytes / 4 < standard else { return (standard, "default") }
+        return (max(floor, memory.bytes / 4), "a quarter of \(memory)")
+    }
     static let idleTimeout = Setting.seconds(
         "IDLE_TIMEOUT_SECONDS", default: timeouts.idle, in: 0.1...3600, help: "idle keep-alive connections close")
     static let writeTimeout = Setting.seconds(
@@ -71,7 +87,7 @@ public struct ServerSettings: Sendable, Equatable {
         idleTimeout.variable, writeTimeout.variable, shutdownGrace.variable, shutdownDelay.variable,
     ]
 
-    static func load(_ reader: EnvironmentReader) throws(ConfigError) -> ServerSettings {
+    static func load(_ reader: EnvironmentReader, memory: MemoryLimit?) throws(ConfigError) -> ServerSettings {
         var settings = ServerSettings()
         settings.limits.maxHeaderBytes = try reader.read(maxHeaderBytes)
         settings.limits.maxTargetBytes = try reader.read(maxURIBytes)
@@ -85,7 +101,10 @@ public struct ServerSettings: Sendable, Equatable {
         settings.timeouts.bodyRateGrace = try reader.read(bodyRateGrace)
         settings.timeouts.bodyDeadline = try reader.read(bodyDeadline)
         let budgetFloor = max(mebibyte, settings.limits.maxBodyBytes)
-        settings.maxBufferedBytes = try reader.read(maxBufferedBytes.narrowed(to: budgetFloor...(64 * 1024 * mebibyte)))
+        let derived = defaultBufferBudget(memory: memory, floor: budgetFloor)
+        let budget = maxBufferedBytes.narrowed(to: budgetFloor...(64 * 1024 * mebibyte))
+        settings.maxBufferedBytes = try reader.read(budget, default: derived.bytes)
+        settings.maxBufferedBytesSource = reader.isSet(budget) ? budget.name : derived.source
         settings.timeouts.idle = try reader.read(idleTimeout)
         settings.timeouts.write = try reader.read(writeTimeout)
         settings.shutdownGrace = try reader.read(shutdownGrace)
