@@ -45,6 +45,8 @@ class Server:
             if not line:
                 raise RuntimeError("the app exited before its startup line")
         self.port = int(line.split(marker)[1].split()[0])
+        management = line.split(" management_port=")[1].split()[0] if " management_port=" in line else "none"
+        self.management_port = None if management == "none" else int(management)
         # Keep draining stdout so the app never blocks on a full pipe.
         threading.Thread(target=self.process.stdout.read, daemon=True).start()
 

@@ -10,6 +10,8 @@
    /metrics.
 4. 1,100 clients sending a body byte every 8 s for 30 s: at least 95% of fresh /health probes get 200.
    800 clients holding 1 MiB partial bodies, or 1,000 pipelining without reading: RSS grows by 128 MiB at most.
+   800 whole 1 MiB bodies held by /delay/10000 with a 128 MiB container's budget: RSS under 128 MiB, and at most
+   48 MiB 12 s after the clients left. Every connection busy: 20 of 20 liveness probes pass on the management port.
 5. 8 clients pipelining /metrics: /health stays fast and `app healthcheck` passes.
 
 Python standard library only. Needs a file-descriptor limit above 2,500 (raised to the hard limit here).
@@ -343,6 +345,84 @@ def held_memory(binary, name, clients, payload_for, before_text):
         server.stop()
 
 
+def bodies_on_a_slow_route(binary):
+    """800 clients each send a whole 1 MiB body to /delay/10000: every body reaches a handler that holds it for
+    10 s. As a 128 MiB container would run it (the budget a quarter of that), RSS stays under 128 MiB; and once
+    the clients leave, their handlers are cancelled and the memory goes back within seconds."""
+    server = Server(binary, {"MAX_BUFFERED_BYTES": str(32 * MIB)})
+    sockets = []
+    try:
+        time.sleep(0.5)
+        idle = server.rss_kib()
+        peak = idle
+        request = b"GET /delay/10000 HTTP/1.1\r\nHost: h\r\nContent-Length: %d\r\n\r\n" % MIB + b"x" * MIB
+        pending = []
+        for _ in range(800):
+            client = server.connect()
+            client.setblocking(False)
+            sockets.append(client)
+            pending.append([client, memoryview(request)])
+        deadline = time.monotonic() + 12
+        while time.monotonic() < deadline:
+            for entry in pending:
+                try:
+                    while entry[1]:
+                        entry[1] = entry[1][entry[0].send(entry[1][:65536]):]
+                except (BlockingIOError, OSError):
+                    pass
+            peak = max(peak, server.rss_kib())
+            time.sleep(0.1)
+        for client in sockets:
+            client.close()
+        sockets = []
+        left = time.monotonic()
+        after = server.rss_kib()
+        while time.monotonic() < left + 12 and after > 48 * 1024:
+            time.sleep(0.5)
+            after = server.rss_kib()
+        print("      before: RSS peaked at 529 MiB, and stayed at 502 MiB after the clients had gone")
+        print("      now: idle %d MiB, peak %d MiB; %.1f s after they left: %d MiB" % (
+            idle // 1024, peak // 1024, time.monotonic() - left, after // 1024))
+        if peak >= 128 * 1024:
+            return "RSS peaked at %d MiB, over a 128 MiB container's limit" % (peak // 1024)
+        return None if after <= 48 * 1024 else "RSS still %d MiB 12 s after the clients left" % (after // 1024)
+    finally:
+        for client in sockets:
+            client.close()
+        server.stop()
+
+
+def probes_under_held_connections(binary):
+    """64 clients each pipeline 20 x /delay/10000 against MAX_CONNECTIONS=64: every connection of the app's port
+    is busy. `app healthcheck --live` asks the management port, and passes 20 times out of 20."""
+    server = Server(binary, {"MAX_CONNECTIONS": "64", "MANAGEMENT_PORT": "0", "SHUTDOWN_GRACE_SECONDS": "0"})
+    holders = []
+    try:
+        management = server.management_port
+        burst = b"GET /delay/10000 HTTP/1.1\r\nHost: h\r\n\r\n" * 20
+        for _ in range(64):
+            client = server.connect()
+            client.sendall(burst)
+            holders.append(client)
+        time.sleep(0.5)
+        environment = dict(os.environ, PORT=str(server.port), MANAGEMENT_PORT=str(management))
+        passed = sum(
+            subprocess.run([binary, "healthcheck", "--live"], env=environment, capture_output=True,
+                           timeout=30).returncode == 0
+            for _ in range(20))
+        without = {name: value for name, value in environment.items() if name != "MANAGEMENT_PORT"}
+        main_port = subprocess.run([binary, "healthcheck", "--live"], env=without, capture_output=True, text=True,
+                                   timeout=30)
+        print("      before: with the probes on the app's port, 9% of them passed")
+        print("      now: %d of 20 on the management port; on the app's port: %s" % (
+            passed, (main_port.stdout or main_port.stderr).strip()[:100]))
+        return None if passed == 20 else "only %d of 20 probes passed" % passed
+    finally:
+        for client in holders:
+            client.close()
+        server.stop()
+
+
 def partial_bodies(binary):
     body = b"x" * (MIB - 1)
     return held_memory(
@@ -439,6 +519,8 @@ def main():
         ("4a. 1,100 slow-body clients for 30 s", lambda: slow_body_clients(binary)),
         ("4b. 800 partial 1 MiB bodies", lambda: partial_bodies(binary)),
         ("4c. 1,000 clients pipelining without reading", lambda: pipelining_non_readers(binary)),
+        ("4d. 800 whole 1 MiB bodies held by a slow route, then gone", lambda: bodies_on_a_slow_route(binary)),
+        ("4e. every connection busy: probes on the management port", lambda: probes_under_held_connections(binary)),
         ("5. 8 clients pipelining /metrics", lambda: metrics_pipelining(binary)),
     ]
     failures = 0
