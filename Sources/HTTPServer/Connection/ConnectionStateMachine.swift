@@ -362,13 +362,20 @@ struct ConnectionStateMachine {
     func evictionCost(now: UInt64) -> (tier: Int, score: Double)? {
         switch state {
         case .lingering:
-            return (0, 0)
+            return (EvictionTier.closing, 0)
         case .awaitingHandler, .closing, .closed:
             return nil
         case .open:
             guard pendingOutput == 0, requestStarted == nil, input.isEmpty, parser.isIdle else { return nil }
-            if answeredRequests == 0 { return (1, -Double(now &- acceptedAt)) }
-            return (2, -Double(now &- lastProgress))
+            if answeredRequests == 0 { return (EvictionTier.silent, -Double(now &- acceptedAt)) }
+            return (EvictionTier.idle, -Double(now &- lastProgress))
         }
+    }
+
+    /// The classes of `evictionCost`, the first closed first.
+    enum EvictionTier {
+        static let closing = 0
+        static let silent = 1
+        static let idle = 2
     }
 }

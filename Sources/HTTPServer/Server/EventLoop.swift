@@ -213,7 +213,7 @@ final class EventLoop: @unchecked Sendable {
         // Bounded so one loop cannot starve its own connections during a connection storm.
         for _ in 0..<Self.batch where !isDraining {
             switch Socket.accept(listenerFD) {
-            case .accepted(let fd): findRoom(for: fd, askedSoFar: 0)
+            case .accepted(let fd): findRoom(for: fd)
             case .skipped: continue
             case .empty: return
             case .exhausted:
@@ -224,21 +224,24 @@ final class EventLoop: @unchecked Sendable {
         }
     }
 
-    /// At the connection limit, room is made by closing the least useful connection of this loop; if it has
-    /// none, the next loop looks among its own, and so on: every connection of the server is considered before
-    /// the client is turned away. Handed on, never waited for, so two loops asking each other cannot deadlock.
-    private func findRoom(for fd: Int32, askedSoFar: Int) {
-        guard context.reserveConnection() || (closeLeastUsefulConnection() && context.reserveConnection()) else {
-            guard askedSoFar < siblings.count - 1 else {
-                context.rejectOverCapacity(fd, requestID: requestIDs.next())
-                return
-            }
-            // Each loop passes the client to the loop after it, so the chain reaches every loop once.
+    /// At the connection limit, room is made by closing the least useful connection of the whole server. The
+    /// newcomer goes round the loops twice, each looking among its own connections: first for one that is
+    /// closing anyway or has sent nothing, then for an idle keep-alive one. So a connection that sent nothing is
+    /// closed on any loop before an idle one on this loop. Handed on, never waited for, so two loops asking
+    /// each other cannot deadlock. Only when no loop has such a connection is the client turned away.
+    private func findRoom(
+        for fd: Int32, askedSoFar: Int = 0, upToTier tier: Int = ConnectionStateMachine.EvictionTier.silent
+    ) {
+        if context.reserveConnection() || (closeLeastUsefulConnection(upToTier: tier) && context.reserveConnection()) {
+            spread(fd)
+        } else if askedSoFar < siblings.count - 1 {
             let next = siblings[(index + 1) % siblings.count]
-            next.execute { [next] in next.findRoom(for: fd, askedSoFar: askedSoFar + 1) }
-            return
+            next.execute { [next] in next.findRoom(for: fd, askedSoFar: askedSoFar + 1, upToTier: tier) }
+        } else if tier < ConnectionStateMachine.EvictionTier.idle {
+            findRoom(for: fd, askedSoFar: 0, upToTier: ConnectionStateMachine.EvictionTier.idle)
+        } else {
+            context.rejectOverCapacity(fd, requestID: requestIDs.next())
         }
-        spread(fd)
     }
 
     /// Gives a connection that has its place in the server's count to the loop with the fewest. Whichever loop
@@ -263,14 +266,14 @@ final class EventLoop: @unchecked Sendable {
     }
 
     /// At the connection limit, a new client is worth more than a connection that has sent nothing or an idle
-    /// keep-alive one: closing the least useful of this loop's connections keeps clients that hold connections
-    /// without using them from locking everyone else out. False when every connection is doing useful work.
-    private func closeLeastUsefulConnection() -> Bool {
+    /// keep-alive one: closing the least useful of this loop's connections, of `tier` or below, keeps clients
+    /// that hold connections without using them from locking everyone else out. False when there is none.
+    private func closeLeastUsefulConnection(upToTier tier: Int) -> Bool {
         let now = MonotonicClock.now()
         var victim: Connection?
         var lowest: (tier: Int, score: Double)?
         for connection in connections.all {
-            guard let cost = connection.evictionCost(now: now) else { continue }
+            guard let cost = connection.evictionCost(now: now), cost.tier <= tier else { continue }
             if let current = lowest, current <= cost { continue }
             victim = connection
             lowest = cost
