@@ -321,7 +321,7 @@ import Testing
 
     // MARK: Eviction
 
-    @Test func evictionTakesTheSilentOldestFirstThenTheIdleAndNeverWorkInProgress() {
+    @Test func evictionTakesTheSilentOldestFirstThenTheIdleThenTheSlowerThanTheMinimumRate() {
         let silentOld = Self.machine(now: Self.at(0))
         let silentNew = Self.machine(now: Self.at(1.999))
 
@@ -345,9 +345,19 @@ import Testing
         #expect(oldCost?.tier == 1 && newCost?.tier == 1)
         #expect((oldCost?.score ?? 0) < (newCost?.score ?? 0))
         #expect(idle.evictionCost(now: now)?.tier == 2)
-        #expect(uploading.evictionCost(now: now) == nil)
-        #expect(trickling.evictionCost(now: now) == nil)
         #expect(writing.evictionCost(now: now) == nil)
+        // Requests arriving: judged by their rate against the minimum only after a second, and protected
+        // unless they are slower than it.
+        #expect(uploading.evictionCost(now: Self.at(0.5)) == nil)
+        #expect(trickling.evictionCost(now: Self.at(0.5)) == nil)
+        var fast = Self.machine()
+        Self.receive(&fast, "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 99999\r\n\r\n", at: Self.at(0))
+        Self.receive(&fast, String(repeating: "y", count: 4000), at: Self.at(1.5))
+        #expect(fast.evictionCost(now: now) == nil)
+        let slowest = trickling.evictionCost(now: now)
+        let slow = uploading.evictionCost(now: now)
+        #expect(slowest?.tier == ConnectionStateMachine.EvictionTier.belowMinimumRate)
+        #expect((slowest?.score ?? 1) < (slow?.score ?? 0))
     }
 }
 

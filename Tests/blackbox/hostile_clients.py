@@ -343,10 +343,10 @@ def non_reading_client(server):
 
 
 def connection_limit(binary):
-    """At MAX_CONNECTIONS: requests in progress are never closed for a newcomer, however long they have been
-    arriving (503 instead, then every one of them is answered); connections that have sent nothing make room at
-    once, the oldest first."""
-    server = Server(binary, {"MAX_CONNECTIONS": "20"})
+    """At MAX_CONNECTIONS: requests in progress are never closed for a newcomer (503 instead, then every one of
+    them is answered; the minimum rate is off, or after a second these would be slow enough to go); connections
+    that have sent nothing make room at once, the oldest first."""
+    server = Server(binary, {"MAX_CONNECTIONS": "20", "BODY_MIN_RATE_BYTES_PER_SECOND": "0"})
     try:
         held = [server.connect() for _ in range(20)]
         for client in held:

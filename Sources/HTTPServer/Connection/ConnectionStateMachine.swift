@@ -356,9 +356,10 @@ struct ConnectionStateMachine {
     /// What closing this connection would cost, when the server is full and a new client arrives; lower is
     /// closed first. First lingering ones (closing anyway); then those that have not sent a byte, the oldest
     /// first (it had the longest to start, and a newcomer's first bytes are usually on their way); then idle
-    /// keep-alive ones, the longest quiet first. Nil for a connection doing useful work, which is never closed
-    /// for a newcomer that may send nothing at all: a request arriving (an upload, however slow: the body
-    /// timeouts judge those), a handler running, a response being written.
+    /// keep-alive ones, the longest quiet first; last, requests arriving below the minimum rate, the slowest
+    /// first. Nil for a connection doing useful work, which is never closed for a newcomer that may send
+    /// nothing at all: a request arriving at a fair rate (an upload), a handler running, a response being
+    /// written.
     func evictionCost(now: UInt64) -> (tier: Int, score: Double)? {
         switch state {
         case .lingering:
@@ -366,16 +367,30 @@ struct ConnectionStateMachine {
         case .awaitingHandler, .closing, .closed:
             return nil
         case .open:
-            guard pendingOutput == 0, requestStarted == nil, input.isEmpty, parser.isIdle else { return nil }
-            if answeredRequests == 0 { return (EvictionTier.silent, -Double(now &- acceptedAt)) }
-            return (EvictionTier.idle, -Double(now &- lastProgress))
+            guard pendingOutput == 0 else { return nil }
+            guard let started = requestStarted else {
+                guard input.isEmpty, parser.isIdle else { return nil }
+                if answeredRequests == 0 { return (EvictionTier.silent, -Double(now &- acceptedAt)) }
+                return (EvictionTier.idle, -Double(now &- lastProgress))
+            }
+            // A request arriving more slowly than the minimum rate would be cut when its grace ends anyway:
+            // it is not an upload to protect but a slot held on purpose (slowloris), judged after a second.
+            let elapsed = now &- started
+            guard timeouts.bodyMinimumRate > 0, elapsed >= Self.rateJudgedAfter else { return nil }
+            let rate = Double(requestBytes) * 1e9 / Double(elapsed)
+            guard rate < Double(timeouts.bodyMinimumRate) else { return nil }
+            return (EvictionTier.belowMinimumRate, rate)
         }
     }
+
+    /// How long a request arrives before its rate is judged for making room.
+    static let rateJudgedAfter: UInt64 = 1_000_000_000
 
     /// The classes of `evictionCost`, the first closed first.
     enum EvictionTier {
         static let closing = 0
         static let silent = 1
         static let idle = 2
+        static let belowMinimumRate = 3
     }
 }
