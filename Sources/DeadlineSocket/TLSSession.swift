@@ -120,8 +120,8 @@ final class TLSSession {
         guard status.st_size <= maxCertificateFileBytes else {
             throw SocketFailure(
                 .tls(.untrusted),
-                "the root certificates \(path) are \(status.st_size) bytes, more than the \(maxCertificateFileBytes) read"
-            )
+                "the root certificates \(path) are \(status.st_size) bytes, "
+                    + "more than the \(maxCertificateFileBytes) read")
         }
     }
 

@@ -20,20 +20,11 @@ public enum AppRoutes {
                 ("version", .string(config.version)),
             ]))
         router.get("/") { _ in greeting }
-        router.get("/health") { _ in health.report() }
-        // Readiness is what /health has always reported (database, health switch, draining); Kubernetes and
-        // load balancers know it by this name.
-        router.get("/readyz") { _ in health.report() }
-        if let liveness {
-            router.get("/livez") { _ in liveness.report() }
-        }
+        addProbes(to: &router, health: health, liveness: liveness, metrics: metrics)
         let version = Response.json(.ok, versionBody(config))
         router.get("/version") { _ in version }
         router.add("GET", "/delay/{ms}", .async(delay))
         DiagnosticRoutes(version: config.version).register(on: &router)
-        if let metrics {
-            router.get("/metrics") { _ in metrics.response() }
-        }
         notes?.register(on: &router)
         admin?.register(on: &router)
         return router
@@ -43,11 +34,24 @@ public enum AppRoutes {
     /// hold it. Probes an attack on the main port cannot starve, since its connections are not these.
     public static func makeManagementRouter(health: HealthMonitor, liveness: Liveness, metrics: AppMetrics) -> Router {
         var router = Router()
-        router.get("/health") { _ in health.report() }
-        router.get("/readyz") { _ in health.report() }
-        router.get("/livez") { _ in liveness.report() }
-        router.get("/metrics") { _ in metrics.response() }
+        addProbes(to: &router, health: health, liveness: liveness, metrics: metrics)
         return router
+    }
+
+    /// `/health`, `/readyz`, and `/livez` and `/metrics` when their parts are given: the same on both listeners.
+    private static func addProbes(
+        to router: inout Router, health: HealthMonitor, liveness: Liveness?, metrics: AppMetrics?
+    ) {
+        router.get("/health") { _ in health.report() }
+        // Readiness is what /health has always reported (database, health switch, draining); Kubernetes and
+        // load balancers know it by this name.
+        router.get("/readyz") { _ in health.report() }
+        if let liveness {
+            router.get("/livez") { _ in liveness.report() }
+        }
+        if let metrics {
+            router.get("/metrics") { _ in metrics.response() }
+        }
     }
 
     /// Answers after the given number of milliseconds: a slow request on demand, for timeout and shutdown demos.

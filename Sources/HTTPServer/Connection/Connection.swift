@@ -47,7 +47,7 @@ final class Connection {
     /// idle, only not looked at yet (a burst of connections is accepted before any of them is read).
     func evictionCost(now: UInt64) -> (tier: Int, score: Double)? {
         guard let cost = machine.evictionCost(now: now) else { return nil }
-        return cost.tier == 0 || !hasUnreadBytes() ? cost : nil
+        return cost.tier == ConnectionStateMachine.EvictionTier.closing || !hasUnreadBytes() ? cost : nil
     }
 
     private var isOpen: Bool { machine.state == .open }

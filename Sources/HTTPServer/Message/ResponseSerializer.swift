@@ -63,8 +63,8 @@ enum ResponseSerializer {
 
     /// Framing and identity are the server's: a handler's `Content-Length`, `Transfer-Encoding`, `Connection`,
     /// `Keep-Alive`, `Date`, `X-Request-ID` or `X-Content-Type-Options` would contradict or repeat what the
-    /// server writes, so the server's win and the handler's are left out. So is a field that is not valid HTTP (a value holding CR or LF would let
-    /// whoever chose it start a header, or a whole response, of their own).
+    /// server writes, so the server's win and the handler's are left out. So is a field that is not valid HTTP
+    /// (a value holding CR or LF would let whoever chose it start a header, or a whole response, of their own).
     static func isHandlerField(_ field: HTTPHeaders.Field) -> Bool {
         // Checked over the bytes in place (every field of every response comes through here), and the
         // server's names compared only when the lengths match.

@@ -227,8 +227,9 @@ final class EventLoop: @unchecked Sendable {
     /// At the connection limit, room is made by closing the least useful connection of the whole server. The
     /// newcomer goes round the loops twice, each looking among its own connections: first for one that is
     /// closing anyway or has sent nothing, then for an idle keep-alive one or a request arriving below the
-    /// minimum rate. So a connection that sent nothing is closed on any loop before an idle one on this loop. Handed on, never waited for, so two loops asking
-    /// each other cannot deadlock. Only when no loop has such a connection is the client turned away.
+    /// minimum rate. So a connection that sent nothing is closed on any loop before an idle one on this loop.
+    /// Handed on, never waited for, so two loops asking each other cannot deadlock. Only when no loop has such a
+    /// connection is the client turned away.
     private func findRoom(
         for fd: Int32, askedSoFar: Int = 0, upToTier tier: Int = ConnectionStateMachine.EvictionTier.silent
     ) {

@@ -104,13 +104,13 @@ public final class HTTPServer: Sendable {
         }
     }
 
-    /// Polls the loops until no connection is busy or the deadline passes.
     /// Ends the grace period of a shutdown now, or of the next one as soon as it starts: requests still in
     /// progress are cut, what the loops have already written stays written.
     public func hurryShutdown() {
         drainDeadline.withLock { $0 = 0 }
     }
 
+    /// Polls the loops until no connection is busy or the drain's deadline passes.
     private func waitForQuiet(
         _ loops: [EventLoop], on queue: DispatchQueue, then finish: @escaping @Sendable () -> Void
     ) {
