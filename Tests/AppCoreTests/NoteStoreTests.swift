@@ -208,19 +208,6 @@ private struct NotPostgres: Error, CustomStringConvertible {
     let description: String
 }
 
-/// Polls `condition` until it holds. The 30 s bound only ends a wait that never would: on a quiet machine the
-/// conditions waited for here hold within a second or two.
-func waitUntil(_ condition: () -> Bool) async throws {
-    let deadline = ContinuousClock.now + .seconds(30)
-    while !condition() {
-        guard ContinuousClock.now < deadline else {
-            Issue.record("condition not met within 30 s")
-            return
-        }
-        try await Task.sleep(for: .milliseconds(20))
-    }
-}
-
 /// What a stopped PostgreSQL does to the health check and to requests.
 @Suite(.blockingIO) struct FrozenDatabaseTests {
     /// A socket that accepts and never answers: how a SIGSTOPped PostgreSQL looks from here.

@@ -251,11 +251,7 @@ private func testRouter() -> Router {
             #expect(server.openConnectionCount == 1)
             client = nil
             // Far below the minute the handler would otherwise sleep, however busy the machine.
-            let deadline = ContinuousClock.now + .seconds(30)
-            while (server.openConnectionCount > 0 || statistics.requestsInFlight > 0) && ContinuousClock.now < deadline
-            {
-                try await Task.sleep(for: .milliseconds(5))
-            }
+            try await waitUntil { server.openConnectionCount == 0 && statistics.requestsInFlight == 0 }
             #expect(server.openConnectionCount == 0)
             #expect(statistics.requestsInFlight == 0)
         }
@@ -465,10 +461,7 @@ private func testRouter() -> Router {
                 clients.append(client)
             }
             // However long the server takes to read what arrived, it never holds more than the bound below.
-            let deadline = ContinuousClock.now + .seconds(30)
-            while statistics.bytesBuffered <= 100 * 1024 && ContinuousClock.now < deadline {
-                try await Task.sleep(for: .milliseconds(10))
-            }
+            try await waitUntil { statistics.bytesBuffered > 100 * 1024 }
             let held = statistics.bytesBuffered
             #expect(held > 100 * 1024)
             // The budget, each connection's allowance, and one body per loop let past it so big bodies cannot
@@ -507,8 +500,7 @@ private func testRouter() -> Router {
                 try client.send("GET /gated HTTP/1.1\r\nHost: t\r\nContent-Length: \(body.count)\r\n\r\n")
                 try client.sendWithoutBlocking(body)
             }
-            let deadline = ContinuousClock.now + .seconds(30)
-            while gate.waiting == 0 && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(5)) }
+            try await waitUntil { gate.waiting > 0 }
             // The budget, one body past it, and each connection's own allowance: however long one watches. (One
             // body may fit in the budget and one more come in by the overdraft; the others wait their turn.)
             let bound = limit + body.count + 8 * 32 * 1024

@@ -1,6 +1,7 @@
 import Dispatch
 import Glibc
 import Locking
+import TestSupport
 import Testing
 
 @testable import DeadlineSocket
@@ -49,10 +50,7 @@ import Testing
         #expect(resolver.calls.withLock { $0 } == 2)
         resolver.release.signal()
         resolver.release.signal()
-        let deadline = ContinuousClock.now + .seconds(30)
-        while lookup.outstandingCount > 0 && ContinuousClock.now < deadline {
-            try await Task.sleep(for: .milliseconds(5))
-        }
+        try await waitUntil { lookup.outstandingCount == 0 }
         #expect(lookup.outstandingCount == 0)
     }
 

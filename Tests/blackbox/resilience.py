@@ -305,6 +305,23 @@ def slow_body_clients(binary):
         server.stop()
 
 
+def push_while_watching_rss(server, pending, seconds, pause):
+    """Sends each [socket, remaining bytes] entry of `pending` as far as the server takes it, again and again for
+    `seconds`, and returns the server's highest RSS (KiB) seen meanwhile."""
+    peak = 0
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        for entry in pending:
+            try:
+                while entry[1]:
+                    entry[1] = entry[1][entry[0].send(entry[1][:65536]):]
+            except (BlockingIOError, OSError):
+                pass
+        peak = max(peak, server.rss_kib())
+        time.sleep(pause)
+    return peak
+
+
 def held_memory(binary, name, clients, payload_for, before_text):
     """Opens `clients` connections that each send what `payload_for` gives as far as the server takes it, holds
     them 10 s and reports the server's RSS growth."""
@@ -321,16 +338,7 @@ def held_memory(binary, name, clients, payload_for, before_text):
             client.setblocking(False)
             sockets.append(client)
             pending.append([client, memoryview(payload_for(index))])
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            for entry in pending:
-                try:
-                    while entry[1]:
-                        entry[1] = entry[1][entry[0].send(entry[1][:65536]):]
-                except (BlockingIOError, OSError):
-                    pass
-            peak = max(peak, server.rss_kib())
-            time.sleep(0.2)
+        peak = max(peak, push_while_watching_rss(server, pending, seconds=10, pause=0.2))
         grown = (peak - baseline) // 1024
         ok, _ = health_is_ok(server, limit=1.0)
         print("      before: %s" % before_text)
@@ -362,16 +370,7 @@ def bodies_on_a_slow_route(binary):
             client.setblocking(False)
             sockets.append(client)
             pending.append([client, memoryview(request)])
-        deadline = time.monotonic() + 12
-        while time.monotonic() < deadline:
-            for entry in pending:
-                try:
-                    while entry[1]:
-                        entry[1] = entry[1][entry[0].send(entry[1][:65536]):]
-                except (BlockingIOError, OSError):
-                    pass
-            peak = max(peak, server.rss_kib())
-            time.sleep(0.1)
+        peak = max(peak, push_while_watching_rss(server, pending, seconds=12, pause=0.1))
         for client in sockets:
             client.close()
         sockets = []
