@@ -1,4 +1,5 @@
 import HTTPServer
+import Locking
 import Testing
 
 @testable import AppCore
@@ -98,6 +99,60 @@ import Testing
         }
     }
 
+    /// The whole body, whether it came in one piece or streamed; each piece checked against its bound.
+    private func wholeBody(_ response: Response) async throws -> String {
+        guard let stream = response.stream else { return text(response) }
+        var body: [UInt8] = []
+        while let piece = try await stream.nextPiece() {
+            #expect(piece.count <= stream.maxPieceBytes)
+            body += piece
+        }
+        return String(decoding: body, as: UTF8.self)
+    }
+
+    private func list(limit: Int) async -> Response {
+        await api.list(Request(method: "GET", target: "/api/notes", path: "/api/notes", query: "limit=\(limit)"))
+    }
+
+    /// Long lists are read a page at a time as the client takes them; the client sees the same bytes as if
+    /// the list had been read and written whole, at every limit around the page size.
+    @Test func aListReadInPagesIsTheSameAsTheWholeList() async throws {
+        for index in 0..<12 { _ = await post("{\"text\": \"n\(index)\"}") }
+        for limit in [1, 4, 5, 6, 10, 11, 12, 13, 100] {
+            let response = await list(limit: limit)
+            #expect(response.status == .ok)
+            #expect(response.headers["Content-Type"] == "application/json")
+            #expect((response.stream != nil) == (limit > NoteListBody.pageSize))
+            let whole = try await api.repository.list(limit: limit)
+            #expect(try await wholeBody(response) == JSON.object([("notes", .array(whole.map(\.json)))]).text)
+        }
+    }
+
+    /// A hundred notes of 1,000 control characters are 600 KB of JSON: no piece of it exceeds the bound the
+    /// server reserves for one.
+    @Test func theHeaviestListComesInBoundedPieces() async throws {
+        let heavy = String(repeating: "\\u0001", count: NotesAPI.maxTextScalars)
+        for _ in 0..<NotesAPI.maxLimit { #expect(await post("{\"text\": \"\(heavy)\"}").status == .created) }
+        let body = try await wholeBody(await list(limit: NotesAPI.maxLimit))
+        #expect(body.utf8.count > 600_000)
+        #expect(body.hasSuffix("]}"))
+    }
+
+    /// A database that fails after the head was sent cannot be answered with a status: the stream fails, so
+    /// that the server cuts the body short, and the failure is logged.
+    @Test func aFailureAfterTheFirstPageEndsTheStreamWithAnError() async throws {
+        let database = FailingAfter(queries: 1, SQLiteDatabase(path: ":memory:"))
+        let repository = NoteRepository(database: database)
+        try await repository.prepareSchema()
+        for index in 0..<12 { _ = try await repository.create(text: "n\(index)", createdAt: "t") }
+        database.armed()
+        let response = await NotesAPI(repository: repository, logger: Logger(level: .critical)).list(
+            Request(method: "GET", target: "/api/notes", path: "/api/notes", query: "limit=12"))
+        let stream = try #require(response.stream)
+        #expect(try await stream.nextPiece() != nil)
+        await #expect(throws: StoreError.self) { try await stream.nextPiece() }
+    }
+
     @Test func databaseFailuresAre503WithoutDetails() async {
         let broken = NotesAPI(
             repository: NoteRepository(database: SQLiteDatabase(path: "/nonexistent-dir/notes.db")),
@@ -105,5 +160,37 @@ import Testing
         let response = await broken.list(Request(method: "GET", target: "/api/notes", path: "/api/notes"))
         #expect(response.status == .serviceUnavailable)
         #expect(text(response) == #"{"error": "database unavailable"}"#)
+    }
+}
+
+/// Passes queries through until armed, then lets `queries` more succeed and fails the rest as unavailable.
+private final class FailingAfter: SQLDatabase {
+    private let inner: SQLiteDatabase
+    private let allowed: Locked<Int?> = Locked(nil)
+    private let afterArming: Int
+
+    init(queries: Int, _ inner: SQLiteDatabase) {
+        self.inner = inner
+        afterArming = queries
+    }
+
+    func armed() { allowed.withLock { $0 = afterArming } }
+
+    var createNotesTable: String { inner.createNotesTable }
+
+    func query(_ sql: String, _ parameters: [SQLValue], deadline: ContinuousClock.Instant) async throws(StoreError)
+        -> [[SQLValue]]
+    {
+        let failing = allowed.withLock { left -> Bool in
+            guard let count = left else { return false }
+            left = count - 1
+            return count <= 0
+        }
+        if failing { throw StoreError(.unavailable, cause: "test", "the database went away") }
+        return try await inner.query(sql, parameters, deadline: deadline)
+    }
+
+    func monitorQuery(_ sql: String, deadline: ContinuousClock.Instant) async throws(StoreError) {
+        try await inner.monitorQuery(sql, deadline: deadline)
     }
 }

@@ -29,7 +29,7 @@ import Testing
             now: now)
     }
 
-    static let roomyBudget = BufferBudget(limit: 1 << 30, statistics: ServerStatistics())
+    static let roomyBudget = BufferBudget.forTests(limit: 1 << 30)
 
     static func receive(_ machine: inout ConnectionStateMachine, _ text: String, at now: UInt64) {
         Array(text.utf8).withUnsafeBytes { machine.received($0, now: now) }
@@ -261,11 +261,11 @@ import Testing
 
     /// Once the server's budget is spent, a connection may keep only its allowance of unread responses.
     @Test func aSpentBudgetShrinksWhatMayWait() {
-        let budget = BufferBudget(limit: 1024 * 1024, statistics: ServerStatistics())
+        let budget = BufferBudget.forTests(limit: 4 * 1024 * 1024)
         var machine = Self.machine(budget: budget)
-        machine.queue([UInt8](repeating: 0, count: BufferBudget.allowance + 1), keepAlive: true)
+        machine.queue([UInt8](repeating: 0, count: budget.allowance + 1), keepAlive: true)
         #expect(!machine.outputIsFull)
-        budget.change(by: 1024 * 1024)
+        budget.change(by: budget.shared)
         #expect(machine.outputIsFull)
         #expect(!machine.acceptsInput)
     }

@@ -445,11 +445,12 @@ private func testRouter() -> Router {
     /// The budget holds for the whole server: big bodies wait for room, and a small request still goes through.
     @Test func bodiesInProgressStayWithinTheServersBudget() async throws {
         let statistics = ServerStatistics()
-        let limit = 256 * 1024
+        let limit = 2 * 1024 * 1024
         try await withServer(
             testRouter(),
             configure: {
                 $0.maxBufferedBytes = limit
+                $0.maxConnections = 64
                 $0.timeouts.body = .seconds(3)
             }, statistics: statistics
         ) { _, port in
@@ -464,9 +465,8 @@ private func testRouter() -> Router {
             try await waitUntil { statistics.bytesBuffered > 100 * 1024 }
             let held = statistics.bytesBuffered
             #expect(held > 100 * 1024)
-            // The budget, each connection's allowance, and one body per loop let past it so big bodies cannot
-            // wait for one another forever; plus a read in flight on each loop.
-            #expect(held <= limit + 8 * 32 * 1024 + 2 * 200 * 1024 + 2 * 64 * 1024)
+            // The allowances and the overdrafts are inside the limit, not on top of it.
+            #expect(held <= limit)
             let small = try TestClient(port: port)
             try small.send("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 5\r\n\r\nhello")
             #expect(try small.readResponse().body == "hello")
@@ -486,12 +486,14 @@ private func testRouter() -> Router {
         var router = testRouter()
         router.addGated(gate)
         let statistics = ServerStatistics()
-        let limit = 256 * 1024
-        let body = [UInt8](repeating: 97, count: 200 * 1024)
+        let limit = 1024 * 1024
+        let body = [UInt8](repeating: 97, count: 300 * 1024)
         try await withServer(
             router,
             configure: {
                 $0.maxBufferedBytes = limit
+                $0.limits.maxBodyBytes = 320 * 1024
+                $0.maxConnections = 64
                 $0.eventLoopCount = 1
             }, statistics: statistics
         ) { _, port in
@@ -501,11 +503,10 @@ private func testRouter() -> Router {
                 try client.sendWithoutBlocking(body)
             }
             try await waitUntil { gate.waiting > 0 }
-            // The budget, one body past it, and each connection's own allowance: however long one watches. (One
-            // body may fit in the budget and one more come in by the overdraft; the others wait their turn.)
-            let bound = limit + body.count + 8 * 32 * 1024
+            // Within the limit however long one watches. (One body fits in the shared part and one more comes
+            // in by the overdraft; the others wait their turn.)
             for _ in 0..<50 {
-                #expect(statistics.bytesBuffered <= bound)
+                #expect(statistics.bytesBuffered <= limit)
                 #expect(gate.waiting <= 2)
                 try await Task.sleep(for: .milliseconds(10))
             }
@@ -519,7 +520,12 @@ private func testRouter() -> Router {
 
     /// A connection that waited for room goes on by itself once another's body is done.
     @Test func aBodyWaitingForRoomCompletesWhenRoomIsMade() async throws {
-        try await withServer(testRouter(), configure: { $0.maxBufferedBytes = 256 * 1024 }) { _, port in
+        let configure = { (configuration: inout ServerConfiguration) in
+            configuration.maxBufferedBytes = 512 * 1024
+            configuration.limits.maxBodyBytes = 256 * 1024
+            configuration.maxConnections = 64
+        }
+        try await withServer(testRouter(), configure: configure) { _, port in
             let body = [UInt8](repeating: 98, count: 200 * 1024)
             let head = "POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: \(body.count)\r\n\r\n"
             let first = try TestClient(port: port)

@@ -122,14 +122,45 @@ public final class TestClient {
             guard let colon = line.firstIndex(of: ":") else { continue }
             headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingPrefix(" ").description
         }
-        var length = bodyExpected ? Int(headers["content-length"] ?? "0") ?? 0 : 0
-        if status < 200 || status == 204 { length = 0 }
+        let hasBody = bodyExpected && status >= 200 && status != 204 && status != 304
+        if hasBody, headers["transfer-encoding"] == "chunked" {
+            return Response(status: status, headers: headers, body: try readChunkedBody(), head: head)
+        }
+        if hasBody, headers["content-length"] == nil {
+            // Delimited by the end of the connection (HTTP/1.0).
+            while try readMore() {}
+            defer { buffered = [] }
+            return Response(
+                status: status, headers: headers, body: String(decoding: buffered, as: UTF8.self), head: head)
+        }
+        let length = hasBody ? Int(headers["content-length"] ?? "0") ?? 0 : 0
         while buffered.count < length {
             guard try readMore() else { throw Failure(description: "closed inside a body") }
         }
         let body = String(decoding: buffered[..<length], as: UTF8.self)
         buffered.removeFirst(length)
         return Response(status: status, headers: headers, body: body, head: head)
+    }
+
+    /// The pieces of a chunked body, joined (no chunk extensions or trailers: the server sends none).
+    private func readChunkedBody() throws -> String {
+        var body: [UInt8] = []
+        while true {
+            let lineEnd = try readUntil([13, 10])
+            guard let size = Int(String(decoding: buffered[..<lineEnd], as: UTF8.self), radix: 16) else {
+                throw Failure(description: "bad chunk size line")
+            }
+            buffered.removeFirst(lineEnd + 2)
+            while buffered.count < size + 2 {
+                guard try readMore() else { throw Failure(description: "closed inside a chunk") }
+            }
+            if size == 0 {
+                buffered.removeFirst(2)
+                return String(decoding: body, as: UTF8.self)
+            }
+            body += buffered[..<size]
+            buffered.removeFirst(size + 2)
+        }
     }
 
     /// Bytes received and not read as a response yet.

@@ -7,8 +7,10 @@ that a fresh client still gets 200 from /health. Python standard library only.
     python3 Tests/blackbox/hostile_clients.py .build/release/app
 """
 
+import ctypes
 import os
 import resource
+import signal
 import socket
 import struct
 import subprocess
@@ -32,6 +34,8 @@ class Server:
         environment.update(env or {})
 
         def limit_files():
+            # The app dies with this script, however it ends (PR_SET_PDEATHSIG is 1).
+            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)
             if nofile:
                 resource.setrlimit(resource.RLIMIT_NOFILE, (nofile, nofile))
 

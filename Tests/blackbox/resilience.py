@@ -12,6 +12,7 @@
    800 clients holding 1 MiB partial bodies, or 1,000 pipelining without reading: RSS grows by 128 MiB at most.
    800 whole 1 MiB bodies held by /delay/10000 with a 128 MiB container's budget: RSS under 128 MiB, and at most
    48 MiB 12 s after the clients left. Every connection busy: 20 of 20 liveness probes pass on the management port.
+   1,000 clients pipelining lists of 600 KB without reading, with that budget: RSS under 128 MiB.
 5. 8 clients pipelining /metrics: /health stays fast and `app healthcheck` passes.
 
 Python standard library only. Needs a file-descriptor limit above 2,500 (raised to the hard limit here).
@@ -21,10 +22,12 @@ import json
 import os
 import resource
 import selectors
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import urllib.error
@@ -322,12 +325,15 @@ def push_while_watching_rss(server, pending, seconds, pause):
     return peak
 
 
-def held_memory(binary, name, clients, payload_for, before_text):
+def held_memory(binary, name, clients, payload_for, before_text, env=None, prepare=None, peak_limit=None):
     """Opens `clients` connections that each send what `payload_for` gives as far as the server takes it, holds
-    them 10 s and reports the server's RSS growth."""
-    server = Server(binary)
+    them 10 s and reports the server's RSS growth (and, with `peak_limit` in MiB, checks its peak too).
+    `prepare` gets the server before the clients come."""
+    server = Server(binary, env)
     sockets = []
     try:
+        if prepare:
+            prepare(server)
         time.sleep(0.5)
         baseline = server.rss_kib()
         peak = baseline
@@ -346,11 +352,30 @@ def held_memory(binary, name, clients, payload_for, before_text):
             name, baseline // 1024, peak // 1024, grown, "ok" if ok else "FAILED"))
         if not ok:
             return "/health failed while they held memory"
+        if peak_limit and peak >= peak_limit * 1024:
+            return "RSS peaked at %d MiB" % (peak // 1024)
         return None if grown <= 128 else "RSS grew %d MiB" % grown
     finally:
         for client in sockets:
             client.close()
         server.stop()
+
+
+def heavy_lists_never_read(binary, folder):
+    """100 notes of 1,000 x U+0001 (each escapes to 6 bytes: a list of them is 600 KB), then 1,000 clients each
+    pipeline 20 such lists and never read. As a 128 MiB container would run it, RSS stays under 128 MiB: a list
+    is read and written a few notes at a time, as the client takes them."""
+    def add_notes(server):
+        for _ in range(100):
+            if http(server.port, "POST", "/api/notes", {"text": "\u0001" * 1000})[0] != 201:
+                raise RuntimeError("a note of 1,000 control characters was refused")
+
+    burst = b"GET /api/notes?limit=100 HTTP/1.1\r\nHost: h\r\n\r\n" * 20
+    return held_memory(
+        binary, "1,000 clients pipelining 20 lists of 600 KB without reading", 1000, lambda _: burst,
+        "each took its next request with up to 32 KiB pending and added a whole 600 KB answer: RSS 622 MiB",
+        env={"MAX_BUFFERED_BYTES": str(32 * MIB), "DATABASE_URL": "sqlite:///%s/notes.db" % folder},
+        prepare=add_notes, peak_limit=128)
 
 
 def bodies_on_a_slow_route(binary):
@@ -511,6 +536,7 @@ def main():
         resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
     if hard < 2500:
         sys.exit("FAIL this needs a file-descriptor limit of at least 2500 (hard limit %d)" % hard)
+    folder = tempfile.mkdtemp(prefix="resilience-")
     checks = [
         ("1. PostgreSQL frozen under 32 writers", lambda: frozen_database(binary, database_url, pid_file)),
         ("2. notes limited in Unicode scalars", lambda: heavy_notes(binary)),
@@ -520,6 +546,7 @@ def main():
         ("4c. 1,000 clients pipelining without reading", lambda: pipelining_non_readers(binary)),
         ("4d. 800 whole 1 MiB bodies held by a slow route, then gone", lambda: bodies_on_a_slow_route(binary)),
         ("4e. every connection busy: probes on the management port", lambda: probes_under_held_connections(binary)),
+        ("4f. 1,000 clients pipelining lists of 600 KB without reading", lambda: heavy_lists_never_read(binary, folder)),
         ("5. 8 clients pipelining /metrics", lambda: metrics_pipelining(binary)),
     ]
     failures = 0
@@ -531,6 +558,7 @@ def main():
             problem = "check raised %r" % error
         print("%s %s%s" % ("ok  " if problem is None else "FAIL", name, "" if problem is None else ": " + problem))
         failures += problem is not None
+    shutil.rmtree(folder, ignore_errors=True)
     print("%d failure(s)" % failures)
     sys.exit(1 if failures else 0)
 

@@ -51,12 +51,13 @@ public struct ServerSettings: Sendable, Equatable {
     static let bodyDeadline = Setting.seconds(
         "BODY_DEADLINE_SECONDS", default: timeouts.bodyDeadline, in: 0.1...3600,
         help: "a whole body, however fast; 408 beyond")
-    /// At least MAX_BODY_BYTES: a budget smaller than one body would leave that body waiting forever.
+    /// At least twice MAX_BODY_BYTES: a budget smaller than one body would leave that body waiting forever, and
+    /// one overdraft (a whole body past a spent budget) must fit beside the connections' allowances.
     static let maxBufferedBytes = Setting(
         "MAX_BUFFERED_BYTES", default: ServerConfiguration.defaultMaxBufferedBytes,
         defaultText: "67108864, or a quarter of the container's memory limit when that is less",
         accepted: "an integer from 1048576 to 68719476736",
-        help: "all connections together; at least MAX_BODY_BYTES"
+        help: "all connections together; at least twice MAX_BODY_BYTES"
     ) { text in Int(text).flatMap { (mebibyte...(64 * 1024 * mebibyte)).contains($0) ? $0 : nil } }
 
     /// With a container memory limit, a quarter of it: the budget's bytes are only part of what the process
@@ -100,7 +101,7 @@ public struct ServerSettings: Sendable, Equatable {
         settings.timeouts.bodyMinimumRate = try reader.read(bodyMinimumRate)
         settings.timeouts.bodyRateGrace = try reader.read(bodyRateGrace)
         settings.timeouts.bodyDeadline = try reader.read(bodyDeadline)
-        let budgetFloor = max(mebibyte, settings.limits.maxBodyBytes)
+        let budgetFloor = max(mebibyte, 2 * settings.limits.maxBodyBytes)
         let derived = defaultBufferBudget(memory: memory, floor: budgetFloor)
         let budget = maxBufferedBytes.narrowed(to: budgetFloor...(64 * 1024 * mebibyte))
         settings.maxBufferedBytes = try reader.read(budget, default: derived.bytes)

@@ -32,8 +32,16 @@ public struct NotesAPI: Sendable {
             limit = value
         }
         return await respond(request) { () async throws(StoreError) -> Response in
-            let notes = try await repository.list(limit: limit)
-            return .json(.ok, .object([("notes", .array(notes.map(\.json)))]))
+            let firstPage = try await repository.list(limit: min(limit, NoteListBody.pageSize))
+            if firstPage.count < NoteListBody.pageSize || limit == firstPage.count {
+                return .json(.ok, .object([("notes", .array(firstPage.map(\.json)))]))
+            }
+            let logger = self.logger
+            let requestID = request.id
+            let body = NoteListBody(repository: repository, firstPage: firstPage, limit: limit) { error in
+                logger.error("notes list cut short", [("request_id", requestID), ("error", error.message)])
+            }
+            return .streamed(.ok, headers: HTTPHeaders([("Content-Type", "application/json")]), body: body.stream)
         }
     }
 

@@ -45,10 +45,17 @@ public struct NoteRepository: Sendable {
         return note
     }
 
-    /// Newest first.
-    public func list(limit: Int) async throws(StoreError) -> [Note] {
-        let rows = try await query(
-            "SELECT id, text, created_at FROM notes ORDER BY id DESC LIMIT $1", [.integer(Int64(limit))])
+    /// Newest first; with `before`, only notes older than that id (the next page of a list).
+    public func list(limit: Int, before: Int64? = nil) async throws(StoreError) -> [Note] {
+        let rows =
+            if let before {
+                try await query(
+                    "SELECT id, text, created_at FROM notes WHERE id < $1 ORDER BY id DESC LIMIT $2",
+                    [.integer(before), .integer(Int64(limit))])
+            } else {
+                try await query(
+                    "SELECT id, text, created_at FROM notes ORDER BY id DESC LIMIT $1", [.integer(Int64(limit))])
+            }
         return rows.compactMap(Self.note)
     }
 

@@ -20,6 +20,20 @@ final class Connection {
     /// The async handler running for this connection, cancelled if the connection closes first: a handler
     /// that honours cancellation (`Task.sleep` does) then lets go of the request's body at once.
     private var handler: Task<Void, Never>?
+    /// The streamed body being written, if any.
+    private var streaming: StreamedAnswer?
+
+    /// A stream, and what the access record needs once it is complete (not the request: it may hold a body).
+    private struct StreamedAnswer {
+        let stream: BodyStream
+        let requestID: RequestID
+        let method: String
+        let path: String
+        let route: String?
+        let status: HTTPStatus
+        let started: UInt64
+        var bytes = 0
+    }
 
     private var remoteAddress: String {
         if let remote { return remote }
@@ -81,6 +95,11 @@ final class Connection {
     func continueAfterPause() {
         defer { settleBudget() }
         machine.memoryAvailable()
+        if streaming != nil {
+            pullNextPiece()
+            updateInterest()
+            return
+        }
         guard isOpen else { return }
         processInput()
         updateInterest()
@@ -200,22 +219,90 @@ final class Connection {
         processInput()
     }
 
-    /// Queues the response; the caller flushes.
+    /// Queues the response (or, for a stream, its head); the caller flushes.
     private func answer(_ request: Request, _ response: Response, route: String?, started: UInt64) {
         // Worked out before the machine is read: a call in its arguments would have Swift copy it first.
         let wanted = request.wantsKeepAlive
         let draining = loop.isDraining
-        let keepAlive = machine.keepsAlive(wanted: wanted, draining: draining)
+        let isHead = request.method == "HEAD"
+        // Without chunks (HTTP/1.0), only the end of the connection can end a stream.
+        let keepAlive =
+            machine.keepsAlive(wanted: wanted, draining: draining)
+            && (response.stream == nil || request.version == .http11)
         let date = loop.dateCache.current()
         let loop = self.loop
-        machine.queue(keepAlive: keepAlive) { output in
+        let write = { (output: inout [UInt8]) in
             loop.preparedResponses.serialize(
                 response, date: date, requestID: request.requestID, version: request.version, keepAlive: keepAlive,
-                isHead: request.method == "HEAD", into: &output)
+                isHead: isHead, into: &output)
         }
+        if let stream = response.stream, !isHead, response.status.allowsBody, !response.status.isReset {
+            streaming = StreamedAnswer(
+                stream: stream, requestID: request.requestID, method: request.method, path: request.path,
+                route: route, status: response.status, started: started)
+            machine.startStream(chunked: request.version == .http11, keepAlive: keepAlive, writeHead: write)
+            return
+        }
+        machine.queue(keepAlive: keepAlive, write: write)
         context.dispatcher.record(
-            requestID: request.requestID, method: request.method, path: request.path, route: route, response: response,
-            started: started, now: MonotonicClock.now(), remote: remoteAddress)
+            requestID: request.requestID, method: request.method, path: request.path, route: route,
+            status: response.status, bodyBytes: response.body.count, started: started, now: MonotonicClock.now(),
+            remote: remoteAddress)
+    }
+
+    // MARK: Streamed bodies
+
+    /// Asks the stream for its next piece once the last is written, when the budget has room for one; the
+    /// loop resumes it (`continueAfterPause`) when it had none.
+    private func pullNextPiece() {
+        guard let stream = streaming?.stream, machine.wantsPiece else { return }
+        if context.budget.room(holding: machine.holding) < stream.maxPieceBytes {
+            machine.pauseForMemory()
+            loop.waitForMemory(self)
+            return
+        }
+        machine.pieceRequested(reserving: stream.maxPieceBytes)
+        settleBudget()
+        let loop = self.loop
+        let fd = self.fd
+        let serial = self.serial
+        handler = Task(executorPreference: context.handlerExecutor) {
+            let piece: Result<[UInt8]?, any Error>
+            do {
+                piece = .success(try await stream.nextPiece())
+            } catch {
+                piece = .failure(error)
+            }
+            loop.execute { loop.connection(fd: fd, serial: serial)?.pieceArrived(piece) }
+        }
+    }
+
+    private func pieceArrived(_ piece: Result<[UInt8]?, any Error>) {
+        handler = nil
+        defer { settleBudget() }
+        guard var answer = streaming else { return }
+        switch piece {
+        case .success(let bytes?):
+            answer.bytes += bytes.count
+            streaming = answer
+            machine.queuePiece(bytes)
+            flush()
+        case .success(nil):
+            streaming = nil
+            machine.endStream()
+            recordStream(answer)
+            processInput()
+        case .failure:
+            // The producer says what failed; the client sees its body cut short.
+            close()
+        }
+    }
+
+    private func recordStream(_ answer: StreamedAnswer) {
+        context.dispatcher.record(
+            requestID: answer.requestID, method: answer.method, path: answer.path, route: answer.route,
+            status: answer.status, bodyBytes: answer.bytes, started: answer.started, now: MonotonicClock.now(),
+            remote: remoteAddress)
     }
 
     /// Answers outside any parsed request (a parse error, a timeout); the connection closes once it is written.
@@ -228,8 +315,9 @@ final class Connection {
                 into: &output)
         }
         context.dispatcher.record(
-            requestID: requestID, method: "-", path: "-", route: nil, response: response,
-            started: machine.currentRequestStart, now: MonotonicClock.now(), remote: remoteAddress)
+            requestID: requestID, method: "-", path: "-", route: nil, status: response.status,
+            bodyBytes: response.body.count, started: machine.currentRequestStart, now: MonotonicClock.now(),
+            remote: remoteAddress)
     }
 
     // MARK: Writing and closing
@@ -255,6 +343,7 @@ final class Connection {
         // client that sees the end of its response and asks for /metrics at once never finds itself still counted.
         switch machine.drained(now: loop.now, unreadBytes: hasUnreadBytes) {
         case .keepOpen:
+            pullNextPiece()
             updateInterest()
         case .close:
             close()
@@ -277,6 +366,10 @@ final class Connection {
         if machine.state == .closed { return }
         handler?.cancel()
         handler = nil
+        if let answer = streaming {
+            streaming = nil
+            recordStream(answer)
+        }
         machine.closed()
         settleBudget()
         loop.endOverdraft(self)

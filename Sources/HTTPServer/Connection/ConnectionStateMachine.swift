@@ -10,6 +10,8 @@ struct ConnectionStateMachine {
         case open
         /// A handler is running; later requests wait in the input buffer and reading pauses.
         case awaitingHandler
+        /// A streamed body is being written, piece by piece; later requests wait as while a handler runs.
+        case streaming
         /// The last response is queued; the connection closes once it is written.
         case closing
         /// Our side is shut down; unread client bytes are discarded so the close does not reset the response.
@@ -64,6 +66,10 @@ struct ConnectionStateMachine {
     private var outputSent = 0
     /// The body of the request a handler is working on: still held, though no longer in `input`.
     private var handlerBodyBytes = 0
+    /// What the streamed body's next piece may take, reserved while it is produced.
+    private var pieceReserved = 0
+    private var streamIsChunked = false
+    private var streamKeepsAlive = false
     /// Reading stopped because the server's buffer budget is spent; the loop resumes it when there is room.
     private(set) var waitingForMemory = false
     private(set) var peerClosedWrite = false
@@ -102,7 +108,7 @@ struct ConnectionStateMachine {
     @inline(__always)
     var holding: Int {
         if case .closed = state { return 0 }
-        return input.heldBytes + parser.bufferedBodyBytes + handlerBodyBytes + output.count
+        return input.heldBytes + parser.bufferedBodyBytes + handlerBodyBytes + pieceReserved + output.count
     }
 
     /// Only a body can need more than the allowance to be answered: a client sending many small requests can
@@ -113,7 +119,7 @@ struct ConnectionStateMachine {
     /// Too many responses wait for the client: its own limit, or its allowance once the server's budget is spent.
     @inline(__always)
     var outputIsFull: Bool {
-        pendingOutput > maxPendingOutputBytes || (pendingOutput > BufferBudget.allowance && !budget.hasRoom)
+        pendingOutput > maxPendingOutputBytes || (pendingOutput > budget.allowance && !budget.hasRoom)
     }
 
     /// Reading pauses while a handler runs, while the client is not reading its responses, or while the
@@ -124,7 +130,7 @@ struct ConnectionStateMachine {
         switch state {
         case .open: return !outputIsFull
         case .lingering: return true
-        case .awaitingHandler, .closing, .closed: return false
+        case .awaitingHandler, .streaming, .closing, .closed: return false
         }
     }
 
@@ -142,7 +148,7 @@ struct ConnectionStateMachine {
     /// waits for memory, the rest of it could only be read into memory the server does not have; while its
     /// handler runs, the answer has nobody to go to, and the handler holds its body and a connection slot for
     /// nothing.
-    var goesWhenThePeerLeaves: Bool { waitingForMemory || state == .awaitingHandler }
+    var goesWhenThePeerLeaves: Bool { waitingForMemory || state == .awaitingHandler || state == .streaming }
 
     /// The events to watch for, when they differ from what the loop watches now; the loop is then assumed to
     /// watch them. A mutating method rather than a comparison in the connection: reading `interest` from the
@@ -159,7 +165,7 @@ struct ConnectionStateMachine {
     func isBusy(unreadBytes: () -> Bool) -> Bool {
         switch state {
         case .open: pendingOutput > 0 || !input.isEmpty || !parser.isIdle || unreadBytes()
-        case .awaitingHandler, .closing: true
+        case .awaitingHandler, .streaming, .closing: true
         case .lingering, .closed: false
         }
     }
@@ -241,6 +247,46 @@ struct ConnectionStateMachine {
         if !keepAlive { state = .closing }
     }
 
+    /// Queues the head of a streamed response, written by `writeHead`; its pieces follow with `queuePiece`,
+    /// and `endStream` ends it. Unchunked, the body ends where the connection does.
+    mutating func startStream(chunked: Bool, keepAlive: Bool, writeHead: (inout [UInt8]) -> Void) {
+        writeHead(&output)
+        answeredRequests += 1
+        streamIsChunked = chunked
+        streamKeepsAlive = keepAlive && chunked
+        state = .streaming
+    }
+
+    /// The stream's last piece is written and no other is being produced: time to ask for the next.
+    @inline(__always)
+    var wantsPiece: Bool { state == .streaming && pendingOutput == 0 && pieceReserved == 0 }
+
+    /// The next piece is being produced, and may take up to `bytes`.
+    mutating func pieceRequested(reserving bytes: Int) { pieceReserved = bytes }
+
+    mutating func queuePiece(_ piece: [UInt8]) {
+        pieceReserved = 0
+        // An empty chunk would end the body.
+        guard state == .streaming, !piece.isEmpty else { return }
+        if streamIsChunked {
+            output.append(contentsOf: Array(String(piece.count, radix: 16).utf8))
+            output.append(contentsOf: Self.crlf)
+        }
+        output.append(contentsOf: piece)
+        if streamIsChunked { output.append(contentsOf: Self.crlf) }
+    }
+
+    /// The stream is complete: the connection goes back to reading requests, or closes once it is written.
+    mutating func endStream() {
+        pieceReserved = 0
+        guard state == .streaming else { return }
+        if streamIsChunked { output.append(contentsOf: Self.lastChunk) }
+        state = streamKeepsAlive ? .open : .closing
+    }
+
+    private static let crlf: [UInt8] = [UInt8(ascii: "\r"), UInt8(ascii: "\n")]
+    private static let lastChunk: [UInt8] = Array("0\r\n\r\n".utf8)
+
     /// A handler takes the request; its body is held until it returns.
     mutating func handlerStarted(bodyBytes: Int) {
         state = .awaitingHandler
@@ -310,7 +356,7 @@ struct ConnectionStateMachine {
             return .linger(until: until)
         case .open:
             return peerClosedWrite ? .close : .keepOpen
-        case .awaitingHandler, .lingering, .closed:
+        case .awaitingHandler, .streaming, .lingering, .closed:
             return .keepOpen
         }
     }
@@ -328,7 +374,7 @@ struct ConnectionStateMachine {
             return .none
         case .lingering(let until):
             return now >= until ? .close : .none
-        case .open, .awaitingHandler, .closing:
+        case .open, .awaitingHandler, .streaming, .closing:
             if pendingOutput > 0 { return quiet > timeouts.write.nanoseconds ? .close : .none }
         }
         guard case .open = state else { return .none }
@@ -364,7 +410,7 @@ struct ConnectionStateMachine {
         switch state {
         case .lingering:
             return (EvictionTier.closing, 0)
-        case .awaitingHandler, .closing, .closed:
+        case .awaitingHandler, .streaming, .closing, .closed:
             return nil
         case .open:
             guard pendingOutput == 0 else { return nil }

@@ -50,14 +50,14 @@ final class RequestDispatcher: Sendable {
 
     /// Reports an answered request; `started` and `now` are monotonic nanoseconds.
     func record(
-        requestID: RequestID, method: String, path: String, route: String?, response: Response, started: UInt64,
-        now: UInt64, remote: String
+        requestID: RequestID, method: String, path: String, route: String?, status: HTTPStatus, bodyBytes: Int,
+        started: UInt64, now: UInt64, remote: String
     ) {
         guard let observer else { return }
         observer(
             RequestRecord(
-                id: requestID, method: method, path: path, route: route, status: response.status.code,
-                bodyBytes: response.body.count, nanoseconds: Int64(now &- started), remote: remote))
+                id: requestID, method: method, path: path, route: route, status: status.code, bodyBytes: bodyBytes,
+                nanoseconds: Int64(now &- started), remote: remote))
     }
 
 }

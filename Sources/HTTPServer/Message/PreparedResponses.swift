@@ -49,7 +49,7 @@ struct PreparedResponses {
         into output: inout [UInt8]
     ) {
         // Only the common shape is prepared: HTTP/1.1, kept alive, with its body.
-        if version == .http11, keepAlive, !isHead, response.body.count <= Self.maxBodyBytes,
+        if version == .http11, keepAlive, !isHead, response.stream == nil, response.body.count <= Self.maxBodyBytes,
             let index = preparedIndex(for: response, date: date)
         {
             output.append(contentsOf: entries[index].beforeID)

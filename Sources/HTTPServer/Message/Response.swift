@@ -7,11 +7,24 @@ public struct Response: Sendable {
     public var status: HTTPStatus
     public var headers: HTTPHeaders
     public var body: [UInt8]
+    /// When set, the body is this stream's pieces instead of `body`.
+    public var stream: BodyStream?
 
     public init(status: HTTPStatus = .ok, headers: HTTPHeaders = HTTPHeaders(), body: [UInt8] = []) {
         self.status = status
         self.headers = headers
         self.body = body
+    }
+
+    /// A response whose body is written as `stream` produces it.
+    public static func streamed(
+        _ status: HTTPStatus = .ok, headers: HTTPHeaders = HTTPHeaders(), body stream: BodyStream
+    )
+        -> Response
+    {
+        var response = Response(status: status, headers: headers)
+        response.stream = stream
+        return response
     }
 
     /// A response whose body is already-encoded JSON text.

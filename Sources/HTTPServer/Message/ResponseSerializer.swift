@@ -35,9 +35,12 @@ enum ResponseSerializer {
         appendUTF8(status.reason, to: &bytes)
         appendUTF8("\r\nDate: ", to: &bytes)
         appendUTF8(date, to: &bytes)
-        if status.allowsBody {
+        if status.allowsBody && (response.stream == nil || status.isReset) {
             appendUTF8("\r\nContent-Length: ", to: &bytes)
             appendDecimal(status.isReset ? 0 : response.body.count, to: &bytes)
+        } else if status.allowsBody && version == .http11 {
+            // To HTTP/1.0, a stream ends where the connection does (the caller does not keep it alive).
+            appendUTF8("\r\nTransfer-Encoding: chunked", to: &bytes)
         }
         appendUTF8("\r\nX-Request-ID: ", to: &bytes)
         requestID.append(to: &bytes)

@@ -19,7 +19,8 @@ final class EventLoop: @unchecked Sendable {
     var preparedResponses = PreparedResponses()
     var requestIDs = RequestIDs()
     /// Scratch space for one `recv`; connections copy out what they keep.
-    let readBuffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 64 * 1024, alignment: 16)
+    static let readSize = 64 * 1024
+    let readBuffer = UnsafeMutableRawBufferPointer.allocate(byteCount: readSize, alignment: 16)
 
     private let index: Int
     private let epollFD: Int32
@@ -57,8 +58,8 @@ final class EventLoop: @unchecked Sendable {
     private var turnsToResume: [Connection] = []
     /// Connections that stopped reading for want of buffer budget: they go on when the server has room.
     private var waitingForMemory: [Connection] = []
-    /// The one connection of this loop allowed past the buffer budget until its request is complete: without
-    /// it, two large bodies that each got half the budget would wait for each other until both timed out.
+    /// The one connection of this loop allowed past the buffer budget's shared part until its request is
+    /// complete, when one of the budget's overdrafts is free (see `BufferBudget`).
     private var overdraft: Connection?
     private static let resumedPerTurn = 16
     /// How often connections waiting for memory look again while the server has none to spare.
@@ -196,12 +197,14 @@ final class EventLoop: @unchecked Sendable {
 
     /// Whether `connection` may read with the budget spent: it, or no other, holds this loop's overdraft.
     func mayOverdraw(_ connection: Connection) -> Bool {
-        if overdraft == nil { overdraft = connection }
+        if overdraft == nil, context.budget.takeOverdraft() { overdraft = connection }
         return overdraft === connection
     }
 
     func endOverdraft(_ connection: Connection) {
-        if overdraft === connection { overdraft = nil }
+        guard overdraft === connection else { return }
+        overdraft = nil
+        context.budget.returnOverdraft()
     }
 
     /// `connection` stopped reading until the server's buffer budget has room.

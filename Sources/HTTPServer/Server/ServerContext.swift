@@ -12,7 +12,10 @@ final class ServerContext: Sendable {
         self.configuration = configuration
         dispatcher = RequestDispatcher(router: router, statistics: statistics, observer: observer)
         self.statistics = statistics
-        budget = BufferBudget(limit: configuration.maxBufferedBytes, statistics: statistics)
+        budget = BufferBudget(
+            limit: configuration.maxBufferedBytes, maxConnections: configuration.maxConnections,
+            eventLoops: configuration.eventLoopCount, limits: configuration.limits, readSize: EventLoop.readSize,
+            statistics: statistics)
     }
 
     /// Counts a new connection in, unless the server is at its limit.

@@ -10,6 +10,7 @@ public final class ServerStatistics: Sendable {
     private let rejectedOutOfDescriptors = Atomic<Int>(0)
     private let evicted = Atomic<Int>(0)
     private let buffered = Atomic<Int>(0)
+    private let overdrafts = Atomic<Int>(0)
     private let heartbeats = Locked<[EventLoopHeartbeat]>([])
 
     public init() {}
@@ -46,6 +47,19 @@ public final class ServerStatistics: Sendable {
 
     func changeBytesBuffered(by delta: Int) {
         buffered.wrappingAdd(delta, ordering: .relaxed)
+    }
+
+    /// Counts an overdraft of the buffer budget in, unless `limit` are already taken.
+    func takeOverdraft(limit: Int) -> Bool {
+        if overdrafts.wrappingAdd(1, ordering: .relaxed).newValue > limit {
+            overdrafts.wrappingSubtract(1, ordering: .relaxed)
+            return false
+        }
+        return true
+    }
+
+    func returnOverdraft() {
+        overdrafts.wrappingSubtract(1, ordering: .relaxed)
     }
 
     /// Counts a new connection in, unless `limit` are already open.
