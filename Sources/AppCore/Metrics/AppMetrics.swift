@@ -51,12 +51,13 @@ public final class AppMetrics: Sendable {
             labels: [("reason", "out_of_descriptors")])
         output.family(
             "http_connections_evicted_total", "counter",
-            "Connections closed to make room for a new client while max_connections were open: idle keep-alive"
-                + " ones first, then the slowest requests still arriving.")
+            "Connections closed to make room for a new client while max_connections were open: those that sent"
+                + " nothing first, then idle keep-alive ones, then requests arriving below the minimum body rate.")
         output.sample("http_connections_evicted_total", statistics.connectionsEvicted)
         output.family(
             "http_buffered_bytes", "gauge",
-            "Bytes held for clients: requests being received or handled and responses they have not read yet.")
+            "Bytes held for clients: requests being received or handled and responses they have not read yet,"
+                + " never more than max_buffered_bytes.")
         output.sample("http_buffered_bytes", statistics.bytesBuffered)
         output.family(
             "http_event_loop_stall_seconds", "gauge",
