@@ -33,9 +33,10 @@ RUN swift build -c release -Xswiftc -static-executable -Xswiftc -warnings-as-err
 # ---- runtime ----
 FROM debian:bookworm-slim
 
-# A fixed, unprivileged user: files it writes on volumes have a predictable owner.
+# A fixed, unprivileged user: files it writes on volumes have a predictable owner. Not a --system user:
+# useradd warns when a system user's uid is above 999, and 10001 keeps clear of the host's own users.
 # /data is where it may write (a SQLite file, say); mount a volume there to keep it.
-RUN useradd --system --uid 10001 --user-group --no-create-home --shell /usr/sbin/nologin app \
+RUN useradd --uid 10001 --user-group --no-create-home --shell /usr/sbin/nologin app \
     && mkdir /data \
     && chown app:app /data
 
@@ -68,8 +69,12 @@ EXPOSE 8000
 # client of the app can starve; HEALTHCHECK asks it. Not exposed: nothing outside the container needs it.
 ENV MANAGEMENT_PORT=9000
 
-# Exec form and the app's own probe: the slim image has no curl, and no shell is involved.
-HEALTHCHECK --interval=30s --timeout=5s --start-period=5s --retries=3 CMD ["app", "healthcheck"]
+# Exec form and the app's own probe: the slim image has no curl, and no shell is involved. While it starts
+# (up to 30 s) Docker Engine 25+ probes every second, so a new container is healthy about a second after it
+# starts, and failures there do not count; then every 30 s. Older engines ignore --start-interval and probe
+# first after 30 s.
+HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --start-interval=1s --retries=3 \
+    CMD ["app", "healthcheck"]
 
 # The app is PID 1 and handles SIGTERM itself, so `docker stop` returns at once.
 CMD ["app", "serve"]

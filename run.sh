@@ -21,7 +21,9 @@ usage: ./run.sh <verb>
                  checkov (a tool not installed makes it fail as incomplete, with the command to install it)
   test           build and run every test
   start          build release and serve on PORT (default 8000) with development defaults
-  docker-build   build the image, tagged IMAGE:<sha>, IMAGE:<short sha> and IMAGE:latest
+  docker-build   build the image, tagged IMAGE:<sha>, IMAGE:<short sha> and IMAGE:latest; it reports the
+                 version ./run.sh version prints
+  version        the version an image built now reports: the latest v* tag (v1.4.2 -> 1.4.2), or 1.0.0+<short sha>
   smoke          start the image with APP_ENV=test and print its startup line, then run `app check` in it
   docker-run     run the image detached, published on PORT (default 8000); prints the container id
   wait-healthy   wait until Docker reports the container healthy (fails on unhealthy or timeout)
@@ -87,6 +89,19 @@ require_system_packages() {
 }
 
 git_sha() { git rev-parse HEAD 2>/dev/null || echo unknown; }
+
+# The version an image reports: the v-tag this commit is at or after (v1.4.2 gives 1.4.2, three commits later
+# 1.4.2-3-g<short sha>), else the package's own version with the short commit as build metadata.
+app_version() {
+    local described
+    if described="$(git describe --tags --match 'v[0-9]*' 2>/dev/null)"; then
+        echo "${described#v}"
+    else
+        local package
+        package="$(sed -n 's/.*static let defaultVersion = "\(.*\)"/\1/p' Sources/AppCore/Config/AppConfig.swift)"
+        echo "$package+$(git_sha | cut -c1-7)"
+    fi
+}
 
 lint() {
     local failed=0
@@ -284,10 +299,14 @@ case "$verb" in
         swift build -c release --product app "${SWIFT_BUILD_FLAGS[@]}"
         exec "$(swift build -c release --show-bin-path)/app" serve
         ;;
+    version)
+        app_version
+        ;;
     docker-build)
         sha="$(git_sha)"
         docker build \
             --build-arg GIT_SHA="$sha" \
+            --build-arg APP_VERSION="$(app_version)" \
             --build-arg BUILD_TIME="$(date -u +%Y-%m-%dT%H:%M:%SZ)" \
             -t "$IMAGE:$sha" -t "$IMAGE:${sha:0:7}" -t "$IMAGE:latest" .
         ;;

@@ -127,6 +127,13 @@ import Testing
         #expect(message?.hasPrefix("configuration error: DATABASE_URL=") == true)
     }
 
+    /// `sqlite://notes.db` is one slash short: the message says so rather than call the scheme unknown.
+    @Test func aSQLiteURLWithTwoSlashesGetsAHint() {
+        #expect(
+            failure("sqlite://notes.db")?.contains("three slashes before a relative path: sqlite:///notes.db") == true)
+        #expect(failure("mysql://u:p@h/db")?.contains("unknown scheme") == true)
+    }
+
     @Test func neverShowsThePasswordOfARejectedURL() {
         let message = failure("postgresql://admin:topsecretpw@db:5432/app?sslmode=verify-everything")
         #expect(message?.contains("topsecretpw") == false)

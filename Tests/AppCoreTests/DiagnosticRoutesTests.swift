@@ -96,6 +96,7 @@ import Testing
 
     @Test func standardCodesKeepTheirReasonPhrases() {
         #expect(HTTPStatus(code: 429).reason == "Too Many Requests")
+        #expect(HTTPStatus(code: 418).reason == "I'm a teapot")
         #expect(HTTPStatus(code: 599).reason == "")
     }
 }

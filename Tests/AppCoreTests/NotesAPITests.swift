@@ -43,7 +43,7 @@ import Testing
     }
 
     @Test(arguments: [
-        ("{", "invalid JSON"), ("[]", "JSON object"), (#"{"txt": "a"}"#, "must be a string"),
+        ("{", "invalid JSON"), ("[]", "JSON object"), (#"{"txt": "a"}"#, "is missing: send"),
         (#"{"text": 5}"#, "must be a string"), (#"{"text": ""}"#, "1 to 1000 Unicode characters"),
         (#"{"text": "a\u0000b"}"#, "NUL"),
     ])

@@ -30,6 +30,9 @@ public enum DatabaseURL: Sendable, Equatable, CustomStringConvertible {
             } catch {
                 throw reject(error.reason)
             }
+        } else if text.lowercased().hasPrefix("sqlite:") {
+            // sqlite://notes.db would make "notes.db" a host name, as in any URL.
+            throw reject("a SQLite URL has three slashes before a relative path: sqlite:///notes.db")
         } else {
             throw reject("unknown scheme")
         }

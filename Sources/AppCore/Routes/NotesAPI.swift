@@ -111,7 +111,10 @@ public struct NotesAPI: Sendable {
         guard case .object = json else {
             return .failure(InvalidNote(message: "the body must be a JSON object like {\"text\": \"...\"}"))
         }
-        guard case .string(let text) = json["text"] else {
+        guard let field = json["text"] else {
+            return .failure(InvalidNote(message: "\"text\" is missing: send {\"text\": \"...\"}"))
+        }
+        guard case .string(let text) = field else {
             return .failure(InvalidNote(message: "\"text\" must be a string"))
         }
         guard (1...maxTextScalars).contains(text.unicodeScalars.count) else {
