@@ -11,11 +11,10 @@ final class NoteListBody: Sendable {
     static let maxPieceBytes = 32 * 1024
 
     private struct Progress {
-        /// The page to send next, already read (the first, read before the head was sent).
+        /// The page to send next, already read (the first, read before the head was sent): nil once sent.
         var readPage: [Note]?
         var remaining: Int
         var lastID: Int64?
-        var opened = false
         var closed = false
     }
 
@@ -38,10 +37,11 @@ final class NoteListBody: Sendable {
 
     /// Pieces are asked for one at a time, so the lock only guards the state between them.
     private func nextPiece() async throws -> [UInt8]? {
-        let (readPage, before, count, opened, closed) = progress.withLock { state in
-            (state.readPage, state.lastID, min(Self.pageSize, state.remaining), state.opened, state.closed)
+        let (readPage, before, remaining, closed) = progress.withLock { state in
+            (state.readPage, state.lastID, state.remaining, state.closed)
         }
         if closed { return nil }
+        let count = min(Self.pageSize, remaining)
         let notes: [Note]
         if let readPage {
             notes = readPage
@@ -54,15 +54,15 @@ final class NoteListBody: Sendable {
             }
         }
         // A short page is the last, as is one that reaches the limit.
-        let last = notes.count < count || count == progress.withLock { $0.remaining }
+        let last = notes.count < count || count == remaining
         progress.withLock { state in
             state.readPage = nil
-            state.opened = true
             state.remaining -= notes.count
             state.lastID = notes.last?.id ?? state.lastID
             state.closed = last
         }
-        var text = opened ? (notes.isEmpty ? "" : ", ") : "{\"notes\": ["
+        // Only the first page is read before the head was sent.
+        var text = readPage == nil ? (notes.isEmpty ? "" : ", ") : "{\"notes\": ["
         text += notes.map(\.json.text).joined(separator: ", ")
         if last { text += "]}" }
         return Array(text.utf8)
