@@ -15,6 +15,7 @@ usage() {
     cat <<'USAGE'
 usage: ./run.sh <verb>
 
+The course's verbs:
   install        check the system packages (installs them as root with apt-get), resolve and build (debug)
   lint           swift format, shellcheck, hadolint, actionlint (also against pinned actions' inputs), zizmor,
                  workflow, Dependabot and Compose schemas, kubernetes-validate,
@@ -28,6 +29,9 @@ usage: ./run.sh <verb>
   docker-run     run the image detached, published on PORT (default 8000); prints the container id
   wait-healthy   wait until Docker reports the container healthy (fails on unhealthy or timeout)
   docker-stop    stop and remove the container
+  help           this text
+
+The maintainer's verbs (the deeper checks .ci/run runs):
   sanitize       run the tests under AddressSanitizer, then ThreadSanitizer
   blackbox       build release and throw malformed and hostile clients at the binary (Python 3 only)
   resilience     build release; replay a frozen PostgreSQL, slow-body floods and memory floods against it
@@ -35,13 +39,12 @@ usage: ./run.sh <verb>
   fuzz           fuzz the request parser with libFuzzer for FUZZ_SECONDS (default 60); fails on any crash
   observability  build release; check /metrics with promtool and prometheus-client, then a real Prometheus scrape
   compose-check  compose.yaml for real: up, a note survives the app's recreation, the database stops and starts,
-                 Prometheus sees the app, down (needs Docker and docker compose or docker-compose)
+                 Prometheus sees the app, down (needs Docker with Compose v2, or docker-compose 1.29)
   swarm-check    deploy/swarm/stack.yml on a one-node swarm: 3 replicas behind nginx, a rolling update and a
                  killed replica under load (0 failed requests), then everything torn down (needs Docker)
   bench          build as the image does; wrk against it and nginx in turns (BENCH_SECONDS 5, BENCH_ROUNDS 3),
                  logs off and as deployed
   instructions   build as the image does; user-space instructions per request, the app and nginx (callgrind)
-  help           this text
 
 Environment: IMAGE (default my-app), CONTAINER (default my-app), PORT (default 8000).
 USAGE

@@ -4,14 +4,13 @@ import Testing
 
 @testable import AppCore
 
-/// The README's configuration tables and the settings table say the same: every variable, with its default.
+/// The configuration page's tables and the settings table say the same: every variable, with its default.
 @Suite struct ConfigTableTests {
-    /// `| `NAME` | default | ...` rows of the README's Configuration section, as (name, default without backticks).
-    static func readmeRows() throws -> [(name: String, defaultText: String)] {
+    /// `| `NAME` | default | ...` rows of `docs/configuration.md`, as (name, default without backticks).
+    static func documentedRows() throws -> [(name: String, defaultText: String)] {
         let root = #filePath.split(separator: "/").dropLast(3).joined(separator: "/")
-        let readme = try String(contentsOfFile: "/" + root + "/README.md", encoding: .utf8)
-        let section = readme.components(separatedBy: "\n## ").first { $0.hasPrefix("Configuration\n") } ?? ""
-        return section.split(separator: "\n").compactMap { line in
+        let page = try String(contentsOfFile: "/" + root + "/docs/configuration.md", encoding: .utf8)
+        return page.split(separator: "\n").compactMap { line in
             let cells = line.split(separator: "|", omittingEmptySubsequences: false).map {
                 $0.trimmingCharacters(in: .whitespaces)
             }
@@ -22,8 +21,8 @@ import Testing
         }
     }
 
-    @Test func theReadmeDocumentsEveryVariableWithItsDefault() throws {
-        let rows = try Self.readmeRows()
+    @Test func theConfigurationPageDocumentsEveryVariableWithItsDefault() throws {
+        let rows = try Self.documentedRows()
         #expect(rows.map(\.name).sorted() == AppConfig.variables.map(\.name).sorted())
         for variable in AppConfig.variables {
             let documented = rows.first { $0.name == variable.name }?.defaultText

@@ -1,7 +1,7 @@
 import HTTPServer
 
 /// Every environment variable the app reads, described once. Loading (`AppConfig.load`), `app --help`, the
-/// error lines and the test that holds the README's tables to this list all come from here.
+/// error lines and the test that holds docs/configuration.md's tables to this list all come from here.
 enum AppSettings {
     static let port = Setting(
         "PORT", default: 8000, defaultText: "8000", accepted: "an integer from 0 to 65535 (0 picks a free port)"

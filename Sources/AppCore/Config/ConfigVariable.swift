@@ -1,4 +1,4 @@
-/// An environment variable as documented: what `app --help` prints, what the README's tables must match,
+/// An environment variable as documented: what `app --help` prints, what docs/configuration.md's tables must match,
 /// and what an error line says is accepted.
 public struct ConfigVariable: Sendable {
     public let name: String
