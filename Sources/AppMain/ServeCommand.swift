@@ -19,6 +19,7 @@ enum ServeCommand {
             database: config.database.makeDatabase(logger: logger), timeout: config.databaseTimeout)
         let database = DatabaseMonitor(repository: repository, logger: logger)
         let healthSwitch = ManualHealthSwitch()
+        let stress = StressRunner(cpuThreads: CPUAllowance.detect().count, logger: logger)
         // The switch is only a check when it can be flipped: without SECRET_KEY there is no admin route.
         let checks: [any HealthCheck] = config.secretKey == nil ? [database] : [database, healthSwitch]
         let health = HealthMonitor(checks: checks, lifecycle: lifecycle)
@@ -28,7 +29,11 @@ enum ServeCommand {
         let router = AppRoutes.makeRouter(
             config: config, health: health, liveness: liveness, metrics: metrics,
             notes: NotesAPI(repository: repository, logger: logger),
-            admin: config.secretKey.map { AdminAPI(secretKey: $0, healthSwitch: healthSwitch, logger: logger) })
+            admin: config.secretKey.map {
+                AdminAPI(
+                    secretKey: $0, healthSwitch: healthSwitch, stress: stress, logger: logger,
+                    exitProcess: { status in _exit(status) })
+            })
         let observer: RequestObserver =
             logger.isEnabled(.info)
             ? { @Sendable record in
@@ -42,7 +47,7 @@ enum ServeCommand {
         // Handlers go in before the server starts: a SIGTERM that arrives at any moment after the startup line
         // must stop the process.
         let shutdown = ShutdownSequence(
-            server: server, lifecycle: lifecycle, logger: logger, statistics: statistics,
+            server: server, lifecycle: lifecycle, stress: stress, logger: logger, statistics: statistics,
             delay: config.server.shutdownDelay, gracePeriod: config.server.shutdownGrace)
         let signalSources = SignalHandling.onTermination(
             first: { name in shutdown.begin(signal: name) },

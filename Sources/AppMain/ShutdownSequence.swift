@@ -14,6 +14,7 @@ import Synchronization
 final class ShutdownSequence: Sendable {
     private let server: HTTPServer
     private let lifecycle: Lifecycle
+    private let stress: StressRunner
     private let logger: Logger
     private let statistics: ServerStatistics
     private let delay: Duration
@@ -22,11 +23,13 @@ final class ShutdownSequence: Sendable {
     private let exitStatus = Atomic<Int32>(0)
 
     init(
-        server: HTTPServer, lifecycle: Lifecycle, logger: Logger, statistics: ServerStatistics, delay: Duration,
+        server: HTTPServer, lifecycle: Lifecycle, stress: StressRunner, logger: Logger, statistics: ServerStatistics,
+        delay: Duration,
         gracePeriod: Duration
     ) {
         self.server = server
         self.lifecycle = lifecycle
+        self.stress = stress
         self.logger = logger
         self.statistics = statistics
         self.delay = delay
@@ -38,6 +41,8 @@ final class ShutdownSequence: Sendable {
         // that load balancers and Kubernetes Services stop sending new work before the listener closes, instead
         // of finding it closed.
         lifecycle.beginDraining()
+        // A demo's busy threads and held memory are no request to wait for.
+        stress.stop()
         logger.announce(
             "shutting down",
             [

@@ -4,7 +4,17 @@ import Testing
 @testable import AppCore
 
 @Suite struct AdminAPITests {
-    private static let key = "0123456789abcdef-key"
+    static let key = "0123456789abcdef-key"
+
+    static func api(
+        _ healthSwitch: ManualHealthSwitch = ManualHealthSwitch(),
+        stress: StressRunner = StressRunner(cpuThreads: 1, logger: Logger(level: .critical)),
+        exitProcess: @escaping @Sendable (Int32) -> Void = { _ in Issue.record("the process would have exited") }
+    ) -> AdminAPI {
+        AdminAPI(
+            secretKey: key, healthSwitch: healthSwitch, stress: stress, logger: Logger(level: .critical),
+            exitProcess: exitProcess)
+    }
 
     private func request(authorization: [String], body: String, contentType: String = "application/json")
         -> Request
@@ -17,7 +27,7 @@ import Testing
 
     @Test func flipsTheSwitchAndHealthFollows() {
         let healthSwitch = ManualHealthSwitch()
-        let api = AdminAPI(secretKey: Self.key, healthSwitch: healthSwitch, logger: Logger(level: .critical))
+        let api = Self.api(healthSwitch)
         let health = HealthMonitor(checks: [healthSwitch])
         var response = api.setHealth(request(authorization: ["Bearer \(Self.key)"], body: "{\"healthy\": false}"))
         #expect(response.status == .ok)
@@ -37,7 +47,7 @@ import Testing
     ])
     func anythingButTheKeyIs401AndChangesNothing(_ authorization: [String]) {
         let healthSwitch = ManualHealthSwitch()
-        let api = AdminAPI(secretKey: Self.key, healthSwitch: healthSwitch, logger: Logger(level: .critical))
+        let api = Self.api(healthSwitch)
         let response = api.setHealth(request(authorization: authorization, body: "{\"healthy\": false}"))
         #expect(response.status == .unauthorized)
         #expect(response.headers["WWW-Authenticate"] == "Bearer")
@@ -48,13 +58,13 @@ import Testing
     @Test(arguments: ["", "{}", "{\"healthy\": \"false\"}", "{\"healthy\": 0}", "[true]", "{\"healthy\": tru"])
     func aBodyThatIsNotTheSwitchIs400(_ body: String) {
         let healthSwitch = ManualHealthSwitch()
-        let api = AdminAPI(secretKey: Self.key, healthSwitch: healthSwitch, logger: Logger(level: .critical))
+        let api = Self.api(healthSwitch)
         #expect(api.setHealth(request(authorization: ["Bearer \(Self.key)"], body: body)).status == .badRequest)
         #expect(healthSwitch.isHealthy)
     }
 
     @Test func aBodyThatIsNotJSONIs415() {
-        let api = AdminAPI(secretKey: Self.key, healthSwitch: ManualHealthSwitch(), logger: Logger(level: .critical))
+        let api = Self.api(ManualHealthSwitch())
         let response = api.setHealth(
             request(authorization: ["Bearer \(Self.key)"], body: "healthy=false", contentType: "text/plain"))
         #expect(response.status == .unsupportedMediaType)

@@ -29,6 +29,11 @@ import Testing
         #expect(body.contains("\"build_time\": \"2026-11-26T10:00:00Z\""))
     }
 
+    @Test func versionNamesTheReplica() throws {
+        let body = try JSONParser.parse(try get("/version", config: try AppConfig.load(from: [:])).body)
+        #expect(body["hostname"] == .string(DiagnosticRoutes.machineName()))
+    }
+
     @Test func versionShowsNullCommitWhenUnknown() throws {
         let body = String(decoding: try get("/version", config: try AppConfig.load(from: [:])).body, as: UTF8.self)
         #expect(body.contains("\"commit\": null"))

@@ -17,6 +17,7 @@ import Testing
         #expect(response.headers["Cache-Control"] == "no-store")
         let body = try JSONParser.parse(response.body)
         #expect(body["hostname"] == .string("replica-7"))
+        #expect(body["addresses"] == .array(interfaceAddresses().map(JSON.string)))
         #expect(body["started_at"] == .string("2026-11-28T10:00:00.000Z"))
         #expect(body["version"] == .string("2.0.0"))
         let received = try #require(body["request"])

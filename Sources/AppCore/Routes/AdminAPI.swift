@@ -1,21 +1,33 @@
 import HTTPServer
 
-/// `POST /admin/health` with `{"healthy": false}` or `{"healthy": true}`: flips the manual health switch.
-/// Only registered when SECRET_KEY is set (otherwise the path is a plain 404), and only for a request with
-/// `Authorization: Bearer <SECRET_KEY>`; any other gets the same 401, whatever was wrong with it.
+/// The operator's routes: `POST /admin/health` with `{"healthy": false}` or `{"healthy": true}` flips the
+/// manual health switch, and the classroom demos (`AdminDemos.swift`) stress the CPU or memory or end the
+/// process. Only registered when SECRET_KEY is set (otherwise each path is a plain 404), and only for a request
+/// with `Authorization: Bearer <SECRET_KEY>`; any other gets the same 401, whatever was wrong with it.
 public struct AdminAPI: Sendable {
     private let secretKey: [UInt8]
     private let healthSwitch: ManualHealthSwitch
-    private let logger: Logger
+    let stress: StressRunner
+    let logger: Logger
+    /// Ends the process with a status (`_exit` in the server; a recorder in tests).
+    let exitProcess: @Sendable (Int32) -> Void
 
-    public init(secretKey: String, healthSwitch: ManualHealthSwitch, logger: Logger) {
+    public init(
+        secretKey: String, healthSwitch: ManualHealthSwitch, stress: StressRunner, logger: Logger,
+        exitProcess: @escaping @Sendable (Int32) -> Void
+    ) {
         self.secretKey = Array(secretKey.utf8)
         self.healthSwitch = healthSwitch
+        self.stress = stress
         self.logger = logger
+        self.exitProcess = exitProcess
     }
 
     public func register(on router: inout Router) {
         router.add("POST", "/admin/health", .sync(setHealth))
+        router.add("POST", "/admin/stress/cpu", .sync(stressCPU))
+        router.add("POST", "/admin/stress/memory", .sync(stressMemory))
+        router.add("POST", "/admin/crash", .sync(crash))
     }
 
     static let unauthorized = Response.error(

@@ -1,7 +1,7 @@
 import HTTPServer
 
-/// The app's HTTP surface: `/`, `/health`, `/livez`, `/readyz`, `/version`, `/delay/{ms}`, `/whoami`, `/status/{code}`, and each of `/metrics`, `/api/notes`
-/// and `/admin/health` when the part behind it is given.
+/// The app's HTTP surface: `/` (JSON, or a page for a browser), `/health`, `/livez`, `/readyz`, `/version`, `/delay/{ms}`, `/whoami`, `/status/{code}`, and each of `/metrics`, `/api/notes`
+/// and `/admin/...` when the part behind it is given.
 public enum AppRoutes {
     public static let appName = "swift-devops-sample"
     public static let maxDelayMilliseconds = 10_000
@@ -18,10 +18,12 @@ public enum AppRoutes {
                 ("message", .string("Hello from a Swift app in a container")),
                 ("environment", .string(config.environment)),
                 ("version", .string(config.version)),
-            ]))
-        router.get("/") { _ in greeting }
+            ]), headers: HTTPHeaders([("Vary", "Accept")]))
+        // The same JSON as ever for curl and scripts; a page for a person's browser.
+        router.get("/") { request in StatusPage.wantsPage(request) ? StatusPage.page : greeting }
+        StatusPage.register(on: &router)
         addProbes(to: &router, health: health, liveness: liveness, metrics: metrics)
-        let version = Response.json(.ok, versionBody(config))
+        let version = Response.json(.ok, versionBody(config, hostname: DiagnosticRoutes.machineName()))
         router.get("/version") { _ in version }
         router.add("GET", "/delay/{ms}", .async(delay))
         DiagnosticRoutes(version: config.version).register(on: &router)
@@ -65,13 +67,15 @@ public enum AppRoutes {
         return .json(.ok, .object([("delayed_ms", .integer(milliseconds))]))
     }
 
-    static func versionBody(_ config: AppConfig) -> JSON {
+    /// What is running, and where: `hostname` tells replicas apart behind a load balancer.
+    static func versionBody(_ config: AppConfig, hostname: String) -> JSON {
         .object([
             ("name", .string(appName)),
             ("version", .string(config.version)),
             ("commit", config.gitSHA.map(JSON.string) ?? .null),
             ("build_time", config.buildTime.map(JSON.string) ?? .null),
             ("environment", .string(config.environment)),
+            ("hostname", .string(hostname)),
         ])
     }
 }

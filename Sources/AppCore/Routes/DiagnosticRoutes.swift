@@ -39,7 +39,8 @@ public struct DiagnosticRoutes: Sendable {
         router.get("/status/{code}", Self.status)
     }
 
-    /// Who answered, and the request as it arrived (the query included, credentials not).
+    /// Who answered (its name and its addresses, loopback left out), and the request as it arrived (the query
+    /// included, credentials not).
     func whoami(_ request: Request) -> Response {
         var headers: [(String, JSON)] = []
         for field in request.headers {
@@ -60,8 +61,8 @@ public struct DiagnosticRoutes: Sendable {
         return .json(
             .ok,
             .object([
-                ("hostname", .string(hostname)), ("started_at", .string(startedAt)), ("version", .string(version)),
-                ("request", received),
+                ("hostname", .string(hostname)), ("addresses", .array(interfaceAddresses().map(JSON.string))),
+                ("started_at", .string(startedAt)), ("version", .string(version)), ("request", received),
             ]), headers: HTTPHeaders([("Cache-Control", "no-store")]))
     }
 

@@ -22,6 +22,8 @@ final class Connection {
     private var handler: Task<Void, Never>?
     /// The streamed body being written, if any.
     private var streaming: StreamedAnswer?
+    /// The last response's `afterClose`, run when the connection closes.
+    private var afterClose: (@Sendable () -> Void)?
 
     /// A stream, and what the access record needs once it is complete (not the request: it may hold a body).
     private struct StreamedAnswer {
@@ -228,7 +230,8 @@ final class Connection {
         // Without chunks (HTTP/1.0), only the end of the connection can end a stream.
         let keepAlive =
             machine.keepsAlive(wanted: wanted, draining: draining)
-            && (response.stream == nil || request.version == .http11)
+            && (response.stream == nil || request.version == .http11) && response.afterClose == nil
+        if let action = response.afterClose { afterClose = action }
         let date = loop.dateCache.current()
         let loop = self.loop
         let write = { (output: inout [UInt8]) in
@@ -375,6 +378,10 @@ final class Connection {
         loop.endOverdraft(self)
         loop.forget(self)
         Glibc.close(fd)
+        if let action = afterClose {
+            afterClose = nil
+            action()
+        }
     }
 
     // MARK: Timeouts

@@ -9,6 +9,10 @@ public struct Response: Sendable {
     public var body: [UInt8]
     /// When set, the body is this stream's pieces instead of `body`.
     public var stream: BodyStream?
+    /// When set, this is the connection's last response, and this runs on the event loop once the connection
+    /// has closed: after the whole response was written, or when the client left first. For an action that
+    /// must not cut off its own answer, such as ending the process.
+    public var afterClose: (@Sendable () -> Void)?
 
     public init(status: HTTPStatus = .ok, headers: HTTPHeaders = HTTPHeaders(), body: [UInt8] = []) {
         self.status = status

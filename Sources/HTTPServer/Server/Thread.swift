@@ -1,8 +1,9 @@
 import CSystem
 import Glibc
 
-/// Starts a detached POSIX thread running `body`. The name shows in `top -H` and in debuggers.
-func spawnThread(named name: String, _ body: @escaping @Sendable () -> Void) throws(SystemCallError) {
+/// Starts a detached POSIX thread running `body`, for work that must not take a Dispatch worker for long (an
+/// event loop, a demo that keeps a CPU busy). The name shows in `top -H` and in debuggers.
+public func spawnThread(named name: String, _ body: @escaping @Sendable () -> Void) throws(SystemCallError) {
     let start = Unmanaged.passRetained(ThreadStart(name: name, body: body))
     var thread = pthread_t()
     let result = pthread_create(

@@ -74,20 +74,29 @@ enum Socket {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getpeername(fd, $0, &length) }
         }
         guard result == 0 else { return "-" }
+        return withUnsafePointer(to: &storage) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { numericHost($0) }
+        } ?? "-"
+    }
+
+    /// An IPv4 or IPv6 address as text (`172.17.0.2`, `fe80::1`), or nil for another family.
+    static func numericHost(_ address: UnsafePointer<sockaddr>) -> String? {
         var text = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN))
-        let family = Int32(storage.ss_family)
-        let converted = withUnsafePointer(to: &storage) { pointer -> Bool in
-            if family == AF_INET {
-                return pointer.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { address in
-                    var ip = address.pointee.sin_addr
-                    return inet_ntop(AF_INET, &ip, &text, socklen_t(text.count)) != nil
-                }
+        let converted: Bool
+        switch Int32(address.pointee.sa_family) {
+        case AF_INET:
+            converted = address.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { address in
+                var ip = address.pointee.sin_addr
+                return inet_ntop(AF_INET, &ip, &text, socklen_t(text.count)) != nil
             }
-            return pointer.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { address in
+        case AF_INET6:
+            converted = address.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { address in
                 var ip = address.pointee.sin6_addr
                 return inet_ntop(AF_INET6, &ip, &text, socklen_t(text.count)) != nil
             }
+        default:
+            return nil
         }
-        return converted ? String(decoding: text.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self) : "-"
+        return converted ? String(decoding: text.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self) : nil
     }
 }
