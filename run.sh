@@ -38,6 +38,10 @@ The maintainer's verbs (the deeper checks .ci/run runs):
                  (needs TEST_DATABASE_URL and TEST_POSTMASTER_PID_FILE from Tests/postgres/test-cluster.sh)
   fuzz           fuzz the request parser with libFuzzer for FUZZ_SECONDS (default 60); fails on any crash
   observability  build release; check /metrics with promtool and prometheus-client, then a real Prometheus scrape
+  demo-check     the classroom demos measured: CPU time and memory of a stress on the binary, then in the image
+                 of this commit (needs Docker): throttled at --cpus=0.5, OOM-killed at --memory=64m, restarted
+  page-check     the page GET / gives a browser, loaded by headless Chromium (apt-get install chromium);
+                 SCREENSHOT=docs/status-page.png also writes the screenshot
   compose-check  compose.yaml for real: up, a note survives the app's recreation, the database stops and starts,
                  Prometheus sees the app, down (needs Docker with Compose v2, or docker-compose 1.29)
   swarm-check    deploy/swarm/stack.yml on a one-node swarm: 3 replicas behind nginx, a rolling update and a
@@ -362,6 +366,18 @@ case "$verb" in
         swift build -c release --product app "${SWIFT_BUILD_FLAGS[@]}"
         python3 Tests/blackbox/metrics_exposition.py "$(swift build -c release --show-bin-path)/app"
         python3 Tests/blackbox/prometheus_scrape.py "$(swift build -c release --show-bin-path)/app"
+        ;;
+    demo-check)
+        # The binary alone first (its CPU time is only what other work leaves it), then the image of this commit.
+        image="$(local_image)"
+        swift build -c release --product app "${SWIFT_BUILD_FLAGS[@]}"
+        binary="$(swift build -c release --show-bin-path)/app"
+        (cd Tests/blackbox && python3 demos.py binary "$binary" && python3 demos.py docker "$image")
+        ;;
+    page-check)
+        swift build -c release --product app "${SWIFT_BUILD_FLAGS[@]}"
+        python3 Tests/browser/page_check.py "$(swift build -c release --show-bin-path)/app" \
+            ${SCREENSHOT:+--screenshot "$SCREENSHOT"}
         ;;
     compose-check)
         Tests/compose/compose-check.sh

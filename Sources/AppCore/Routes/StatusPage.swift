@@ -138,7 +138,7 @@ enum StatusPage {
         }
 
         async function refresh() {
-          const time = new Date().toLocaleTimeString();
+          const time = new Date().toTimeString().slice(0, 8);
           try {
             const [version, health] = await Promise.all([ask("/version"), ask("/health")]);
             const v = version.body;
