@@ -98,6 +98,21 @@ import Testing
         }
     }
 
+    /// tls_only_user may log in over TLS only (`hostnossl ... reject`): `allow` goes plain first, is turned
+    /// away, and tries again over TLS, as libpq's `psql "... sslmode=allow"` does.
+    @Test(.enabled(if: hasClusters, skipped))
+    func allowTriesTLSWhenPlainTextIsTurnedAway() async throws {
+        var configuration = try AuthenticationTests.configuration(
+            try #require(Self.environment["TEST_DATABASE_URL_TLS_ONLY"], "TEST_DATABASE_URL_TLS_ONLY must be set in CI")
+        )
+        configuration.tlsMode = .allow
+        #expect(try await Self.encrypted(configuration))
+        configuration.tlsMode = .disable
+        let error = await Self.refusal(configuration)
+        #expect(error?.kind == .authentication)
+        #expect(error?.sqlState == "28000")
+    }
+
     @Test(.enabled(if: hasClusters, skipped))
     func aWrongPasswordOverTLSIsStillAnAuthenticationError() async throws {
         var configuration = try Self.tlsCluster(.verifyFull, roots: .file(try #require(Self.ca)))

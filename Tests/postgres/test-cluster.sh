@@ -47,7 +47,7 @@ make_certificates() {
     chmod 644 "$tls/ca.crt" "$tls/other-ca.crt"
 }
 
-# The cluster without TLS: only what the sslmode tests need (trust_user, its database).
+# The cluster without TLS: only what the sslmode tests need (postgres over trust).
 start_plain_cluster() {
     local plain="$DIR/plain"
     mkdir -p "$plain"
@@ -75,6 +75,8 @@ host all trust_user 127.0.0.1/32 trust
 host all password_user 127.0.0.1/32 password
 host all md5_user 127.0.0.1/32 md5
 host all scram_user 127.0.0.1/32 scram-sha-256
+hostnossl all tls_only_user 127.0.0.1/32 reject
+hostssl all tls_only_user 127.0.0.1/32 scram-sha-256
 HBA
         if [ "$(id -u)" -eq 0 ]; then chown postgres: "$DIR/hba.conf"; fi
         as_owner cp "$DIR/hba.conf" "$DIR/data/pg_hba.conf"
@@ -88,10 +90,12 @@ CREATE ROLE md5_user LOGIN PASSWORD 'md5-pass-123';
 RESET password_encryption;
 CREATE ROLE password_user LOGIN PASSWORD 'clear-pass-123';
 CREATE ROLE trust_user LOGIN;
+CREATE ROLE tls_only_user LOGIN PASSWORD 'tls-pass-123';
 CREATE DATABASE notes_scram OWNER scram_user;
 CREATE DATABASE notes_md5 OWNER md5_user;
 CREATE DATABASE notes_password OWNER password_user;
 CREATE DATABASE notes_trust OWNER trust_user;
+CREATE DATABASE notes_tls_only OWNER tls_only_user;
 SQL
         cat <<URLS
 export TEST_DATABASE_URL='postgresql://scram_user:scram-pass-123@127.0.0.1:$PORT/notes_scram'
@@ -99,6 +103,7 @@ export TEST_DATABASE_URL_SCRAM='postgresql://scram_user:scram-pass-123@127.0.0.1
 export TEST_DATABASE_URL_MD5='postgresql://md5_user:md5-pass-123@127.0.0.1:$PORT/notes_md5'
 export TEST_DATABASE_URL_PASSWORD='postgresql://password_user:clear-pass-123@127.0.0.1:$PORT/notes_password'
 export TEST_DATABASE_URL_TRUST='postgresql://trust_user@127.0.0.1:$PORT/notes_trust'
+export TEST_DATABASE_URL_TLS_ONLY='postgresql://tls_only_user:tls-pass-123@127.0.0.1:$PORT/notes_tls_only'
 export TEST_POSTMASTER_PID_FILE='$DIR/data/postmaster.pid'
 export TEST_DATABASE_URL_TLS='postgresql://scram_user:scram-pass-123@localhost:$PORT/notes_scram?sslmode=verify-full&sslrootcert=$DIR/tls/ca.crt'
 export TEST_TLS_CA='$DIR/tls/ca.crt'

@@ -16,89 +16,77 @@ final class PostgresConnection: @unchecked Sendable {
     /// A server message larger than this is taken as a protocol violation rather than allocated.
     private static let maxMessageBytes = 64 * 1024 * 1024
 
-    /// Connects (with TLS as `configuration.tlsMode` says), authenticates and waits until the server is ready,
-    /// all by `deadline`.
+    /// Connects (with TLS as `configuration.tlsMode` says, attempt by attempt as `TLSNegotiation` decides),
+    /// authenticates and waits until the server is ready, all by `deadline`.
     init(_ configuration: PostgresConfiguration, deadline: Deadline) throws(PostgresError) {
-        switch configuration.tlsMode {
-        case .disable:
-            socket = try Self.session(configuration, tls: false, deadline: deadline)
-        case .allow:
-            // Plain first; TLS only when the server turns a plain connection away (pg_hba.conf `hostssl`).
-            do {
-                socket = try Self.session(configuration, tls: false, deadline: deadline)
-            } catch  where error.kind == .server(sqlState: "28000") {
-                socket = try Self.session(configuration, tls: true, deadline: deadline)
+        var negotiation = TLSNegotiation(mode: configuration.tlsMode)
+        while true {
+            var socket = try Self.mapFailure { () throws(SocketFailure) in
+                try DeadlineSocket.connect(host: configuration.host, port: configuration.port, deadline: deadline)
             }
-        case .prefer:
-            // TLS when offered (a server that answers `N` goes on in plain text on the same connection); a
-            // handshake that fails is tried once more in plain text, as libpq does.
-            do {
-                socket = try Self.session(configuration, tls: true, deadline: deadline)
-            } catch  where error.isTLSHandshakeFailure {
-                socket = try Self.session(configuration, tls: false, deadline: deadline)
-            }
-        case .require, .verifyCA, .verifyFull:
-            socket = try Self.session(configuration, tls: true, deadline: deadline)
-        }
-    }
-
-    /// One connection through to `ReadyForQuery`. The socket is closed here on failure, before the connection
-    /// exists: `deinit` never sees a socket that is not fully set up.
-    private static func session(_ configuration: PostgresConfiguration, tls: Bool, deadline: Deadline)
-        throws(PostgresError) -> DeadlineSocket
-    {
-        var socket = try mapFailure { () throws(SocketFailure) in
-            try DeadlineSocket.connect(host: configuration.host, port: configuration.port, deadline: deadline)
-        }
-        do throws(PostgresError) {
-            if tls { try negotiateTLS(&socket, configuration, deadline: deadline) }
-            var startup = StartupStateMachine(configuration)
-            try write(startup.startupMessage, to: socket, deadline: deadline)
-            conversation: while true {
-                switch try startup.receive(try readMessage(&socket, deadline: deadline)) {
-                case .send(let bytes): try write(bytes, to: socket, deadline: deadline)
-                case .wait: continue
-                case .ready: break conversation
+            var action = negotiation.connected()
+            // The socket is closed here whenever this attempt ends without a session: `deinit` only ever sees
+            // one that is fully set up.
+            attempt: while true {
+                switch action {
+                case .requestTLS:
+                    do throws(PostgresError) {
+                        try Self.write(FrontendMessage.sslRequest, to: socket, deadline: deadline)
+                        let answer = try Self.mapFailure { () throws(SocketFailure) in
+                            try socket.read(1, deadline: deadline)
+                        }
+                        action = negotiation.answered(
+                            answer.first, unreadBytes: socket.unreadByteCount, peer: socket.peer)
+                    } catch {
+                        socket.close()
+                        throw error
+                    }
+                case .handshake:
+                    do throws(SocketFailure) {
+                        try socket.startTLS(
+                            host: configuration.host, verification: configuration.verification, deadline: deadline)
+                        action = negotiation.handshakeSucceeded()
+                    } catch {
+                        action = negotiation.handshakeFailed(PostgresError(error))
+                    }
+                case .startSession:
+                    do throws(PostgresError) {
+                        try Self.startSession(on: &socket, configuration, deadline: deadline)
+                        self.socket = socket
+                        return
+                    } catch {
+                        action = negotiation.sessionFailed(error)
+                    }
+                case .reconnect:
+                    socket.close()
+                    break attempt
+                case .fail(let error):
+                    socket.close()
+                    throw error
                 }
             }
-        } catch {
-            socket.close()
-            throw error
         }
-        return socket
     }
 
-    /// `SSLRequest`, then the handshake on the same socket. A server without TLS answers `N`: fine for
-    /// `prefer`, refused for the modes that require TLS.
-    private static func negotiateTLS(
-        _ socket: inout DeadlineSocket, _ configuration: PostgresConfiguration, deadline: Deadline
+    /// The startup conversation, through to `ReadyForQuery`.
+    private static func startSession(
+        on socket: inout DeadlineSocket, _ configuration: PostgresConfiguration, deadline: Deadline
     ) throws(PostgresError) {
-        try write(FrontendMessage.sslRequest, to: socket, deadline: deadline)
-        let answer = try mapFailure { () throws(SocketFailure) in try socket.read(1, deadline: deadline) }
-        switch answer.first {
-        case UInt8(ascii: "S"):
-            // Anything already here came before encryption, where a man in the middle may have put it
-            // (CVE-2021-23222): refuse rather than read it as the server's.
-            guard socket.unreadByteCount == 0 else {
-                throw PostgresError(.protocolViolation, "unencrypted data after the server accepted TLS")
+        var startup = StartupStateMachine(configuration)
+        try write(startup.startupMessage, to: socket, deadline: deadline)
+        while true {
+            switch try startup.receive(try readMessage(&socket, deadline: deadline)) {
+            case .send(let bytes): try write(bytes, to: socket, deadline: deadline)
+            case .wait: continue
+            case .ready: return
             }
-            try mapFailure { () throws(SocketFailure) in
-                try socket.startTLS(
-                    host: configuration.host, verification: configuration.verification, deadline: deadline)
-            }
-        case UInt8(ascii: "N"):
-            guard configuration.tlsMode == .prefer else {
-                throw PostgresError(
-                    .tls(.notSupported),
-                    "\(socket.peer) does not support TLS, and sslmode=\(configuration.tlsMode.rawValue) requires it")
-            }
-        default:
-            throw PostgresError(.protocolViolation, "unexpected answer to the TLS request from \(socket.peer)")
         }
     }
 
+    /// Says goodbye (`Terminate`, so the server logs no lost connection) only if the socket takes it at once:
+    /// a deadline already passed never waits, so whoever drops the last reference is never held up.
     deinit {
-        if !isBroken { try? socket.write(FrontendMessage.terminate, deadline: Deadline(after: .milliseconds(100))) }
+        if !isBroken { try? socket.write(FrontendMessage.terminate, deadline: Deadline(after: .zero)) }
         socket.close()
     }
 

@@ -30,7 +30,9 @@ struct BackendMessage {
         let sqlState = fields[UInt8(ascii: "C")] ?? "XX000"
         let message = fields[UInt8(ascii: "M")] ?? "unknown server error"
         // 28P01 invalid_password, 28000 invalid_authorization_specification
-        if sqlState.hasPrefix("28") { return PostgresError(.authentication, "\(message) (SQLSTATE \(sqlState))") }
+        if sqlState.hasPrefix("28") {
+            return PostgresError(.authentication, "\(message) (SQLSTATE \(sqlState))", sqlState: sqlState)
+        }
         return PostgresError(.server(sqlState: sqlState), message)
     }
 

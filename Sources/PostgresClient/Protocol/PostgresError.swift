@@ -23,10 +23,17 @@ public struct PostgresError: Error, CustomStringConvertible, Sendable, Equatable
 
     public let kind: Kind
     public let message: String
+    /// The SQLSTATE of an `ErrorResponse`, also when it is classed as `.authentication` (class 28).
+    public let sqlState: String?
 
-    public init(_ kind: Kind, _ message: String) {
+    public init(_ kind: Kind, _ message: String, sqlState: String? = nil) {
         self.kind = kind
         self.message = message
+        if case .server(let code) = kind {
+            self.sqlState = code
+        } else {
+            self.sqlState = sqlState
+        }
     }
 
     /// A socket's failure in the client's terms.
