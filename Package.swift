@@ -37,7 +37,7 @@ let package = Package(
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         // A PostgreSQL client on the wire protocol (startup, SCRAM/MD5/password auth, extended query), with the
         // hashes it needs. Knows nothing of the app.
-        .target(name: "PostgresClient", dependencies: ["Locking", "DeadlineSocket"]),
+        .target(name: "PostgresClient", dependencies: ["Locking", "DeadlineSocket", "TextEscaping"]),
         // The application: configuration, routes, health checks, storage, logging. Knows nothing of sockets.
         .target(
             name: "AppCore",

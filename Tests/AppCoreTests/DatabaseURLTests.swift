@@ -25,34 +25,6 @@ import Testing
         #expect(try parse("sqlite:////var/lib/app.db") == .sqliteFile(path: "/var/lib/app.db"))
     }
 
-    @Test func parsesFullPostgresURL() throws {
-        let url = try parse("postgresql://app%40corp:p%3Ass@db.example.com:6543/notes?connect_timeout=3&pool_size=8")
-        guard case .postgres(let postgres) = url else {
-            Issue.record("expected postgres")
-            return
-        }
-        #expect(postgres.user == "app@corp")
-        #expect(postgres.password == "p:ss")
-        #expect(postgres.host == "db.example.com")
-        #expect(postgres.port == 6543)
-        #expect(postgres.database == "notes")
-        #expect(postgres.connectTimeoutSeconds == 3)
-        #expect(postgres.poolSize == 8)
-        #expect(postgres.applicationName == "swift-devops-sample")
-        #expect(postgres.authentication == .any)
-    }
-
-    /// `application_name` used to be accepted and dropped; `require_auth` was unknown.
-    @Test func keepsApplicationNameAndRequireAuth() throws {
-        let url = try parse("postgresql://u:p@db/app?application_name=course%20app&require_auth=scram-sha-256")
-        guard case .postgres(let postgres) = url else {
-            Issue.record("expected postgres")
-            return
-        }
-        #expect(postgres.applicationName == "course app")
-        #expect(postgres.authentication.allowed == [.scramSHA256])
-    }
-
     @Test(arguments: [
         "application_name=\(String(repeating: "a", count: 64))", "application_name=caf%C3%A9",
         "require_auth=kerberos", "require_auth=md5,!password",
@@ -63,47 +35,7 @@ import Testing
         #expect(message?.contains("secretpw") == false)
     }
 
-    @Test func postgresDefaultsFollowLibpq() throws {
-        guard case .postgres(let postgres) = try parse("postgres://localhost/devdb") else {
-            Issue.record("expected postgres")
-            return
-        }
-        #expect(postgres.user == "postgres")
-        #expect(postgres.password == nil)
-        #expect(postgres.port == 5432)
-        #expect(postgres.database == "devdb")
-    }
-
-    @Test func acceptsBracketedIPv6Hosts() throws {
-        guard case .postgres(let postgres) = try parse("postgresql://u@[::1]:5433/db") else {
-            Issue.record("expected postgres")
-            return
-        }
-        #expect(postgres.host == "::1")
-        #expect(postgres.port == 5433)
-    }
-
-    @Test(arguments: [
-        ("", PostgresConfiguration.TLSMode.prefer, TLSVerification.Roots.system),
-        ("?sslmode=disable", .disable, .system), ("?sslmode=allow", .allow, .system),
-        ("?sslmode=require", .require, .system), ("?sslmode=verify-ca", .verifyCA, .system),
-        ("?sslmode=verify-full", .verifyFull, .system),
-        // libpq's rules: system roots mean verify-full; a root file makes require check the chain.
-        ("?sslrootcert=system", .verifyFull, .system),
-        ("?sslmode=require&sslrootcert=/etc/ca.pem", .verifyCA, .file("/etc/ca.pem")),
-        ("?sslrootcert=ca%20file.pem&sslmode=verify-full", .verifyFull, .file("ca file.pem")),
-    ])
-    func readsTheTLSOptionsAsLibpqDoes(
-        _ query: String, _ mode: PostgresConfiguration.TLSMode, _ roots: TLSVerification.Roots
-    ) throws {
-        guard case .postgres(let url) = try parse("postgresql://u:p@db/app" + query) else {
-            Issue.record("expected postgres")
-            return
-        }
-        #expect(url.tlsMode == mode)
-        #expect(url.rootCertificates == roots)
-    }
-
+    /// The URL parsed is `PostgresURLTests`' subject; here, that the app shows it redacted.
     @Test func showsTheTLSModeUnlessItIsTheDefault() throws {
         #expect(try parse("postgresql://u:p@db/app").description == "postgresql://u:***@db:5432/app")
         #expect(
@@ -140,20 +72,6 @@ import Testing
         #expect(message?.contains("postgresql://***@db:5432/app") == true)
         #expect(
             message?.contains("sslmode must be one of disable, allow, prefer, require, verify-ca, verify-full") == true)
-    }
-
-    /// A password may hold `/`, `?`, `#`, `:` and `@` unescaped: the user information runs to the last `@`.
-    @Test func takesEverythingUpToTheLastAtAsUserInformation() throws {
-        guard case .postgres(let postgres) = try parse("postgresql://u:4321/SECRET?x#y@tail@db.internal:6000/notes")
-        else {
-            Issue.record("expected postgres")
-            return
-        }
-        #expect(postgres.password == "4321/SECRET?x#y@tail")
-        #expect(postgres.host == "db.internal")
-        #expect(postgres.port == 6000)
-        #expect(postgres.database == "notes")
-        #expect(try parse("postgresql://u:ab/cdSECRET@host:5432/db").description == "postgresql://u:***@host:5432/db")
     }
 
     @Test func neverShowsAnyPartOfAGeneratedPassword() {

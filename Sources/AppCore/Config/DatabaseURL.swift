@@ -1,11 +1,12 @@
-import HTTPServer
+import PostgresClient
+import TextEscaping
 
 /// Where the app keeps its data, parsed from `DATABASE_URL`.
 public enum DatabaseURL: Sendable, Equatable, CustomStringConvertible {
     case sqliteMemory
     /// A file path, absolute (`sqlite:////data/app.db`) or relative to the working directory (`sqlite:///app.db`).
     case sqliteFile(path: String)
-    case postgres(PostgresURL)
+    case postgres(PostgresConfiguration)
 
     public static let accepted =
         "sqlite:///:memory:, sqlite:///relative.db, sqlite:////absolute/path.db, "
@@ -26,7 +27,7 @@ public enum DatabaseURL: Sendable, Equatable, CustomStringConvertible {
             self = .sqliteFile(path: path)
         } else if text.hasPrefix("postgresql://") || text.hasPrefix("postgres://") {
             do {
-                self = .postgres(try PostgresURL(parsing: text))
+                self = .postgres(try PostgresConfiguration(url: text))
             } catch {
                 throw reject(error.reason)
             }
@@ -43,7 +44,7 @@ public enum DatabaseURL: Sendable, Equatable, CustomStringConvertible {
         switch self {
         case .sqliteMemory: SQLiteDatabase(path: ":memory:")
         case .sqliteFile(let path): SQLiteDatabase(path: path)
-        case .postgres(let url): PostgresDatabase(url: url, logger: logger)
+        case .postgres(let configuration): PostgresDatabase(configuration: configuration, logger: logger)
         }
     }
 
@@ -52,7 +53,7 @@ public enum DatabaseURL: Sendable, Equatable, CustomStringConvertible {
         switch self {
         case .sqliteMemory: "sqlite:///:memory:"
         case .sqliteFile(let path): "sqlite:///\(path)"
-        case .postgres(let url): url.redacted
+        case .postgres(let configuration): configuration.redactedURL
         }
     }
 

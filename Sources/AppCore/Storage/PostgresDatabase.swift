@@ -16,12 +16,9 @@ public struct PostgresDatabase: SQLDatabase {
         """
 
     /// `logger` gets, at DEBUG, each connection opened, failed or thrown away.
-    public init(url: PostgresURL, logger: Logger? = nil) {
-        let configuration = PostgresConfiguration(
-            host: url.host, port: url.port, user: url.user, password: url.password, database: url.database,
-            connectTimeout: .seconds(url.connectTimeoutSeconds), applicationName: url.applicationName,
-            authentication: url.authentication, tlsMode: url.tlsMode, rootCertificates: url.rootCertificates)
-        pool = PostgresPool(configuration: configuration, size: url.poolSize, onEvent: Self.log(to: logger, "requests"))
+    public init(configuration: PostgresConfiguration, logger: Logger? = nil) {
+        pool = PostgresPool(
+            configuration: configuration, size: configuration.poolSize, onEvent: Self.log(to: logger, "requests"))
         monitorPool = PostgresPool(configuration: configuration, size: 1, onEvent: Self.log(to: logger, "health"))
     }
 

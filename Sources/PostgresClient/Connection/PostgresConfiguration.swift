@@ -25,6 +25,8 @@ public struct PostgresConfiguration: Sendable, Equatable {
     public var database: String
     public var connectTimeout: Duration
     public var queryTimeout: Duration
+    /// How many connections the pool for requests may open.
+    public var poolSize: Int
     /// Shown in `pg_stat_activity`, so operators can tell whose connections they see.
     public var applicationName: String
     public var authentication: AuthenticationPolicy
@@ -34,7 +36,7 @@ public struct PostgresConfiguration: Sendable, Equatable {
 
     public init(
         host: String, port: Int = 5432, user: String, password: String?, database: String,
-        connectTimeout: Duration = .seconds(5), queryTimeout: Duration = .seconds(5),
+        connectTimeout: Duration = .seconds(5), queryTimeout: Duration = .seconds(5), poolSize: Int = 4,
         applicationName: String = "swift-devops-sample", authentication: AuthenticationPolicy = .any,
         tlsMode: TLSMode = .prefer, rootCertificates: TLSVerification.Roots = .system
     ) {
@@ -45,6 +47,7 @@ public struct PostgresConfiguration: Sendable, Equatable {
         self.database = database
         self.connectTimeout = connectTimeout
         self.queryTimeout = queryTimeout
+        self.poolSize = poolSize
         self.applicationName = applicationName
         self.authentication = authentication
         self.tlsMode = tlsMode

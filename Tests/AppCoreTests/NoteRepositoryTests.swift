@@ -57,7 +57,7 @@ enum Backend: String, CaseIterable, CustomTestStringConvertible, Sendable {
     }
 }
 
-@Suite(.serialized, .blockingIO) struct NoteStoreTests {
+@Suite(.serialized, .blockingIO) struct NoteRepositoryTests {
     /// A generous deadline: these tests are about what is stored, and under the sanitizers a pool of four
     /// connections serving a hundred writers takes longer than the default 5 s. Deadlines have their own tests.
     private func repository(_ backend: Backend) async throws -> NoteRepository {
@@ -201,7 +201,7 @@ func postgresDatabase(_ url: String) throws -> PostgresDatabase {
     guard case .postgres(let postgres) = try AppConfig.load(from: ["DATABASE_URL": url]).database else {
         throw NotPostgres(description: "not a PostgreSQL URL: \(url)")
     }
-    return PostgresDatabase(url: postgres)
+    return PostgresDatabase(configuration: postgres)
 }
 
 private struct NotPostgres: Error, CustomStringConvertible {
