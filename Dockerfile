@@ -18,7 +18,8 @@ RUN apt-get update \
 COPY Package.swift ./
 RUN swift package resolve
 
-# Tests too: the manifest declares their targets, and SwiftPM refuses a target without its folder.
+# The test targets too (only their folders: .dockerignore leaves the scripts out): the manifest declares
+# them, and SwiftPM refuses a target without its folder.
 COPY Sources ./Sources
 COPY Tests ./Tests
 # Everything linked in (Swift runtime, SQLite, OpenSSL, the C library), stripped: the runtime stage needs no

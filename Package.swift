@@ -20,8 +20,6 @@ let package = Package(
         // A pthread-backed lock that ThreadSanitizer understands, and per-thread shards of locked state,
         // shared by the targets below.
         .target(name: "Locking"),
-        // A generic HTTP/1.1 server on POSIX sockets: one epoll thread per core, Dispatch for the rest.
-        // Knows nothing of the app.
         // How text is escaped on its way in and out: URL percent-escapes, JSON string literals, the characters
         // that disguise a line. Shared by the HTTP server and the app.
         .target(name: "TextEscaping"),
@@ -30,9 +28,13 @@ let package = Package(
         .target(name: "DeadlineSocket", dependencies: ["COpenSSL", "Locking"]),
         // The system's OpenSSL, for TLS to PostgreSQL; linked statically into the image's executable.
         .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
+        // A generic HTTP/1.1 server on POSIX sockets: one epoll thread per core, Dispatch for the rest.
+        // Knows nothing of the app.
         .target(
-            name: "HTTPServer", dependencies: ["CSystem", "Locking", "DeadlineSocket", "TextEscaping"],
+            name: "HTTPServer", dependencies: ["CSystem", "Locking", "TextEscaping"],
             swiftSettings: releaseWithoutExclusivityChecks),
+        // A minimal HTTP GET with one deadline: `app healthcheck`'s probe (slim images have no curl).
+        .target(name: "HTTPProbe", dependencies: ["DeadlineSocket"]),
         // The system's SQLite.
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         // A PostgreSQL client on the wire protocol (startup, SCRAM/MD5/password auth, extended query), with the
@@ -46,7 +48,7 @@ let package = Package(
             ],
             swiftSettings: releaseWithoutExclusivityChecks),
         // The `app` command: reads the environment, builds the app, runs it.
-        .executableTarget(name: "AppMain", dependencies: ["AppCore", "HTTPServer"]),
+        .executableTarget(name: "AppMain", dependencies: ["AppCore", "HTTPServer", "HTTPProbe", "DeadlineSocket"]),
         // A raw TCP client shared by the tests that talk to a real server, the trait that keeps tests that
         // block off the cooperative pool, and child processes that cannot outlive the tests or hang them.
         .target(name: "TestSupport", dependencies: ["CTestSpawn"], path: "Tests/TestSupport"),
@@ -62,7 +64,7 @@ let package = Package(
             ]),
         .testTarget(name: "TestSupportTests", dependencies: ["TestSupport"]),
         // Runs the built `app` binary as a child process; depends on it only so that it is built first.
-        .testTarget(name: "AppMainTests", dependencies: ["AppMain", "TestSupport", "Locking"]),
+        .testTarget(name: "AppMainTests", dependencies: ["AppMain", "HTTPProbe", "TestSupport", "Locking"]),
     ],
     swiftLanguageModes: [.v6]
 )

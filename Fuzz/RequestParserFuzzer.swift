@@ -19,7 +19,7 @@ func transcript(of bytes: [UInt8], pieceSize: Int) -> ParseTranscript {
     var offset = 0
     while offset < bytes.count {
         let end = min(offset + pieceSize, bytes.count)
-        input.append(Array(bytes[offset..<end]))
+        bytes[offset..<end].withUnsafeBytes { input.append($0) }
         offset = end
         do {
             while case .request(let request) = try parser.parse(&input) {

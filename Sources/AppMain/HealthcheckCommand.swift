@@ -1,5 +1,6 @@
 import AppCore
-import HTTPServer
+import DeadlineSocket
+import HTTPProbe
 
 /// `app healthcheck`: what the Dockerfile's HEALTHCHECK runs. Exit 0 on 200, 1 otherwise, with one line why.
 /// It asks the management listener (MANAGEMENT_PORT) when the app has one, and PORT otherwise.
@@ -33,7 +34,7 @@ enum HealthcheckCommand {
             return ExitCode.failure
         }
         let host = probeHost(config)
-        let url = "http://\(host.contains(":") ? "[\(host)]" : host):\(port)\(probe.path)"
+        let url = "http://\(authority(host: host, port: port))\(probe.path)"
         do {
             let (status, body) = try HTTPProbe.get(probe.path, host: host, port: port, timeout: timeout)
             let summary = String(decoding: body.prefix(300), as: UTF8.self).filter { !$0.isNewline }

@@ -22,7 +22,7 @@ public struct DeadlineSocket {
 
     /// Resolves `host` and connects to the first address that answers before `deadline`.
     public static func connect(host: String, port: Int, deadline: Deadline) throws(SocketFailure) -> DeadlineSocket {
-        let peer = host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
+        let peer = authority(host: host, port: port)
         let addresses = try HostLookup.shared.resolve(host, port: port, deadline: deadline)
         // The list is freed with `addresses`: kept alive until the last address has been tried.
         defer { withExtendedLifetime(addresses) {} }

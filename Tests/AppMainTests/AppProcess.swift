@@ -1,5 +1,5 @@
 import Foundation
-import HTTPServer
+import HTTPProbe
 import TestSupport
 
 /// The built `app` binary, run as a child process the way Docker and the course run it.

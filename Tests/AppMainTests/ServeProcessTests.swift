@@ -1,5 +1,5 @@
 import Foundation
-import HTTPServer
+import HTTPProbe
 import TestSupport
 import Testing
 

@@ -367,3 +367,10 @@ extension ConnectionStateMachine.Next {
     var isOutputFull: Bool { if case .outputFull = self { true } else { false } }
     var isNotOpen: Bool { if case .notOpen = self { true } else { false } }
 }
+
+extension ConnectionStateMachine {
+    /// Queues bytes as a response, as the connection queues a serialized one.
+    mutating func queue(_ bytes: [UInt8], keepAlive: Bool) {
+        queue(keepAlive: keepAlive) { $0.append(contentsOf: bytes) }
+    }
+}

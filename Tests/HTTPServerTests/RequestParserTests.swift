@@ -317,3 +317,10 @@ private func parseError(_ text: String, limits: HTTPLimits = HTTPLimits()) -> HT
         }
     }
 }
+
+extension InputBuffer {
+    /// Bytes as they would arrive from a read.
+    mutating func append(_ bytes: [UInt8]) {
+        bytes.withUnsafeBytes { append($0) }
+    }
+}

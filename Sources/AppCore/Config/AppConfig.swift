@@ -20,7 +20,6 @@ public struct AppConfig: Sendable, Equatable {
     public var server: ServerSettings
 
     public static let defaultVersion = "1.0.0"
-    public static let defaultDatabaseTimeout = AppSettings.databaseTimeout.defaultValue
 
     /// Every variable the app reads, in the order `app --help` lists them.
     public static var variables: [ConfigVariable] { AppSettings.all }

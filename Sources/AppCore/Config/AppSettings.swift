@@ -43,7 +43,7 @@ enum AppSettings {
         help: "where notes are kept", isSecret: true)
 
     static let databaseTimeout = Setting.seconds(
-        "DATABASE_TIMEOUT_SECONDS", default: .seconds(5), in: 0.1...300,
+        "DATABASE_TIMEOUT_SECONDS", default: NoteRepository.defaultTimeout, in: 0.1...300,
         help: "a request's whole wait on the database; 503 beyond")
 
     static let secretKey = Setting<String?>(

@@ -19,7 +19,6 @@ extension AppConfig {
     }
 
     private static func seconds(_ duration: Duration) -> String {
-        let seconds = duration.inSeconds
-        return seconds == seconds.rounded() ? String(Int(seconds)) : String(seconds)
+        secondsText(duration.inSeconds)
     }
 }

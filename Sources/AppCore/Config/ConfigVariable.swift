@@ -53,9 +53,9 @@ extension Setting where Value == Duration {
     static func seconds(_ name: String, default defaultValue: Duration, in range: ClosedRange<Double>, help: String)
         -> Setting
     {
-        let bounds = [range.lowerBound, range.upperBound].map(Self.text)
+        let bounds = [range.lowerBound, range.upperBound].map(secondsText)
         return Setting(
-            name, default: defaultValue, defaultText: Self.text(defaultValue.inSeconds),
+            name, default: defaultValue, defaultText: secondsText(defaultValue.inSeconds),
             accepted: "a number of seconds from \(bounds[0]) to \(bounds[1]), such as 5 or 0.5", help: help
         ) { text in
             guard let seconds = Double(text), seconds.isFinite, range.contains(seconds), !text.contains("e") else {
@@ -63,9 +63,5 @@ extension Setting where Value == Duration {
             }
             return .milliseconds(Int64((seconds * 1000).rounded()))
         }
-    }
-
-    private static func text(_ seconds: Double) -> String {
-        seconds == seconds.rounded() ? String(Int(seconds)) : String(seconds)
     }
 }

@@ -35,7 +35,7 @@ public struct AdminAPI: Sendable {
 
     @Sendable func setHealth(_ request: Request) -> Response {
         guard isAuthorized(request.headers.values(for: "authorization")) else { return Self.unauthorized }
-        guard NotesAPI.isJSON(request.headers["content-type"]) else {
+        guard request.declaresJSONBody else {
             return .error(.unsupportedMediaType, "the body must be JSON (Content-Type: application/json)")
         }
         guard case .bool(let healthy)? = (try? JSONParser.parse(request.body))?["healthy"] else {

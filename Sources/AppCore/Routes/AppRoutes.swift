@@ -45,8 +45,8 @@ public enum AppRoutes {
         to router: inout Router, health: HealthMonitor, liveness: Liveness?, metrics: AppMetrics?
     ) {
         router.get("/health") { _ in health.report() }
-        // Readiness is what /health has always reported (database, health switch, draining); Kubernetes and
-        // load balancers know it by this name.
+        // Readiness is what /health reports (database, health switch, draining), under the name Kubernetes and
+        // load balancers know it by.
         router.get("/readyz") { _ in health.report() }
         if let liveness {
             router.get("/livez") { _ in liveness.report() }

@@ -46,7 +46,7 @@ public struct NotesAPI: Sendable {
     }
 
     @Sendable func create(_ request: Request) async -> Response {
-        guard Self.isJSON(request.headers["content-type"]) else {
+        guard request.declaresJSONBody else {
             return .error(.unsupportedMediaType, "Content-Type must be application/json")
         }
         let text: String
@@ -89,13 +89,6 @@ public struct NotesAPI: Sendable {
         }
     }
 
-    /// `application/json`, with or without parameters such as `; charset=utf-8`.
-    static func isJSON(_ contentType: String?) -> Bool {
-        guard let contentType else { return false }
-        let mediaType = contentType.split(separator: ";", maxSplits: 1).first ?? ""
-        return mediaType.trimmingCharacters(in: " \t").lowercased() == "application/json"
-    }
-
     struct InvalidNote: Error {
         let message: String
     }
@@ -133,15 +126,5 @@ public struct NotesAPI: Sendable {
             let id = Int64(text), id > 0
         else { return nil }
         return id
-    }
-}
-
-extension StringProtocol {
-    fileprivate func trimmingCharacters(in set: String) -> Substring {
-        let text = Substring(self)
-        guard let first = text.firstIndex(where: { !set.contains($0) }),
-            let last = text.lastIndex(where: { !set.contains($0) })
-        else { return "" }
-        return text[first...last]
     }
 }

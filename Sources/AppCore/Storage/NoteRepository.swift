@@ -15,8 +15,10 @@ public struct NoteRepository: Sendable {
     public let database: any SQLDatabase
     /// All a request's database work ends within this (`DATABASE_TIMEOUT_SECONDS`), or it fails as unavailable.
     public let timeout: Duration
+    /// `DATABASE_TIMEOUT_SECONDS`' default.
+    public static let defaultTimeout = Duration.seconds(5)
 
-    public init(database: any SQLDatabase, timeout: Duration = AppConfig.defaultDatabaseTimeout) {
+    public init(database: any SQLDatabase, timeout: Duration = defaultTimeout) {
         self.database = database
         self.timeout = timeout
     }

@@ -61,9 +61,6 @@ public struct PostgresDatabase: SQLDatabase {
         }
     }
 
-    /// Outages are `.unavailable` (503 to a client), whether the connection failed or the server said it
-    /// cannot serve: SQLSTATE class 08 (connection exception), 53 (insufficient resources, such as too many
-    /// connections) and 57 (operator intervention: starting up, shutting down, query cancelled).
     /// Each class of TLS failure says what to fix: the server's TLS, its certificate, or the URL's sslmode.
     private static func tlsCause(_ problem: SocketFailure.TLSProblem) -> String {
         switch problem {
@@ -75,6 +72,9 @@ public struct PostgresDatabase: SQLDatabase {
         }
     }
 
+    /// Outages are `.unavailable` (503 to a client), whether the connection failed or the server said it
+    /// cannot serve: SQLSTATE class 08 (connection exception), 53 (insufficient resources, such as too many
+    /// connections) and 57 (operator intervention: starting up, shutting down, query cancelled).
     static func storeError(_ error: PostgresError) -> StoreError {
         let message = "PostgreSQL: \(error)"
         switch error.kind {

@@ -4,3 +4,8 @@ extension Duration {
         Double(components.seconds) + Double(components.attoseconds) / 1e18
     }
 }
+
+/// Seconds as the configuration writes them: `10`, not `10.0`; `0.5` as it is.
+func secondsText(_ seconds: Double) -> String {
+    seconds == seconds.rounded() ? String(Int(seconds)) : String(seconds)
+}

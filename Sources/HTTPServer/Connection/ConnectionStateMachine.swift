@@ -235,12 +235,7 @@ struct ConnectionStateMachine {
         wanted && !draining && !peerClosedWrite
     }
 
-    /// Queues a serialized response; without keep-alive it is the last.
-    mutating func queue(_ bytes: [UInt8], keepAlive: Bool) {
-        queue(keepAlive: keepAlive) { $0.append(contentsOf: bytes) }
-    }
-
-    /// As `queue(_:keepAlive:)`, with `write` appending the response to the output buffer itself.
+    /// Queues a response, which `write` appends to the output buffer; without keep-alive it is the last.
     mutating func queue(keepAlive: Bool, write: (inout [UInt8]) -> Void) {
         write(&output)
         answeredRequests += 1

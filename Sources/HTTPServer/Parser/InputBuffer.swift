@@ -16,10 +16,6 @@ struct InputBuffer {
         storage.append(contentsOf: bytes)
     }
 
-    mutating func append(_ bytes: [UInt8]) {
-        bytes.withUnsafeBytes { append($0) }
-    }
-
     mutating func consume(_ count: Int) {
         start += count
         if start >= storage.count {

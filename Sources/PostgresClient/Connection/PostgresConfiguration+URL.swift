@@ -156,11 +156,10 @@ extension PostgresConfiguration {
     /// `postgresql://user:***@host:port/db`: what logs and error messages show.
     public var redactedURL: String {
         let credentials = password == nil ? user : "\(user):***"
-        let hostText = host.contains(":") ? "[\(host)]" : host
         var options: [String] = []
         if tlsMode != .prefer { options.append("sslmode=\(tlsMode.rawValue)") }
         if case .file(let path) = rootCertificates { options.append("sslrootcert=\(path)") }
         let query = options.isEmpty ? "" : "?" + options.joined(separator: "&")
-        return "postgresql://\(credentials)@\(hostText):\(port)/\(database)\(query)"
+        return "postgresql://\(credentials)@\(authority(host: host, port: port))/\(database)\(query)"
     }
 }

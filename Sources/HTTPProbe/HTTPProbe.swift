@@ -17,8 +17,8 @@ public enum HTTPProbe {
         do {
             var socket = try DeadlineSocket.connect(host: host, port: port, deadline: deadline)
             defer { socket.close() }
-            let authority = host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
-            let request = "GET \(path) HTTP/1.1\r\nHost: \(authority)\r\nConnection: close\r\n\r\n"
+            let request =
+                "GET \(path) HTTP/1.1\r\nHost: \(authority(host: host, port: port))\r\nConnection: close\r\n\r\n"
             try socket.write(Array(request.utf8), deadline: deadline)
             response = try socket.readToEnd(maxBytes: maxBytes, deadline: deadline)
         } catch {
@@ -27,7 +27,7 @@ public enum HTTPProbe {
         guard let status = statusCode(of: response) else {
             throw Failure(description: "malformed response from \(host):\(port)")
         }
-        let headEnd = response.withUnsafeBufferPointer { firstOffset(of: [13, 10, 13, 10], in: $0) }
+        let headEnd = response.indices.dropLast(3).first { response[$0..<$0 + 4].elementsEqual([13, 10, 13, 10]) }
         let bodyStart = headEnd.map { $0 + 4 } ?? response.count
         return (status, Array(response[bodyStart...]))
     }
@@ -38,7 +38,7 @@ public enum HTTPProbe {
             return nil
         }
         let digits = response[9..<12]
-        guard digits.allSatisfy(ByteClass.isDigit) else { return nil }
+        guard digits.allSatisfy({ (48...57).contains($0) }) else { return nil }
         return digits.reduce(0) { $0 * 10 + Int($1 - 48) }
     }
 }
