@@ -107,7 +107,7 @@ app_version() {
         echo "${described#v}"
     else
         local package
-        package="$(sed -n 's/.*static let defaultVersion = "\(.*\)"/\1/p' Sources/AppCore/Config/AppConfig.swift)"
+        package="$(sed -n 's/.*public var version = "\(.*\)"/\1/p' Sources/AppCore/Config/AppConfig.swift)"
         echo "$package+$(git_sha | cut -c1-7)"
     fi
 }

@@ -47,9 +47,8 @@ enum Command: Equatable {
     }
 
     static func versionLine(environment: [String: String]) -> String {
-        let version = environment["APP_VERSION"].flatMap { $0.isEmpty ? nil : $0 } ?? AppConfig.defaultVersion
-        let commit = environment["GIT_SHA"].flatMap { $0.isEmpty ? nil : " (commit \($0))" } ?? ""
-        return "\(AppRoutes.appName) \(version)\(commit)"
+        let identity = AppConfig.identity(from: environment)
+        return "\(AppRoutes.appName) \(identity.version)\(identity.commit.map { " (commit \($0))" } ?? "")"
     }
 }
 

@@ -28,7 +28,9 @@ enum HealthcheckCommand {
     static func run(_ probe: Probe, environment: [String: String]) -> Int32 {
         guard let config = loadConfig(environment) else { return ExitCode.config }
         // The management listener when there is one: there, no client of the app can take the probe's place.
-        let (port, variable) = config.managementPort.map { ($0, "MANAGEMENT_PORT") } ?? (config.port, "PORT")
+        let (port, variable) =
+            config.managementPort.map { ($0, AppConfig.managementPortVariable) }
+            ?? (config.port, AppConfig.portVariable)
         guard port != 0 else {
             printToStandardError("unhealthy: \(variable)=0 means a random port; set \(variable) to the server's port")
             return ExitCode.failure

@@ -63,8 +63,8 @@ enum ServeCommand {
                 configuration: ServerSettings.managementConfiguration(address: address),
                 router: AppRoutes.makeManagementRouter(health: health, liveness: liveness, metrics: metrics))
         }
-        let bound = listen(server, variable: "PORT")
-        let managementBound = management.map { listen($0, variable: "MANAGEMENT_PORT") }
+        let bound = listen(server, variable: AppConfig.portVariable)
+        let managementBound = management.map { listen($0, variable: AppConfig.managementPortVariable) }
         logger.announce(
             "\(AppRoutes.appName) started",
             [

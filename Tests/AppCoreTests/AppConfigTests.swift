@@ -25,7 +25,7 @@ import Testing
         #expect(config.database == .sqliteMemory)
         #expect(config.secretKey == nil)
         #expect(config.gitSHA == nil)
-        #expect(config.version == AppConfig.defaultVersion)
+        #expect(config.version == AppConfig().version)
     }
 
     @Test func logFormatIsJSONWhereMachinesReadLogsAndTextElsewhere() throws {
@@ -131,7 +131,7 @@ import Testing
     @Test func freeTextVariablesTreatEmptyAsUnset() throws {
         let config = try load(["GIT_SHA": "", "APP_VERSION": "", "BUILD_TIME": ""])
         #expect(config.gitSHA == nil)
-        #expect(config.version == AppConfig.defaultVersion)
+        #expect(config.version == AppConfig().version)
         let set = try load(["GIT_SHA": "abc123", "APP_VERSION": "2.0.0", "BUILD_TIME": "2026-11-26T00:00:00Z"])
         #expect(set.gitSHA == "abc123")
         #expect(set.version == "2.0.0")

@@ -31,27 +31,50 @@ import Testing
     }
 
     @Test func namesAreUniqueAndEachSaysWhatItAccepts() {
-        let names = AppConfig.variables.map(\.name)
-        #expect(Set(names).count == names.count)
-        #expect(AppConfig.variables.allSatisfy { !$0.accepted.isEmpty && !$0.defaultText.isEmpty })
+        let names = SettingsTable.all.map(\.name)
+        #expect(Set(names).count == names.count, "a name in two rows: \(names)")
+        #expect(SettingsTable.all.allSatisfy { !$0.variable.accepted.isEmpty && !$0.variable.defaultText.isEmpty })
     }
 
-    /// The defaults come from the HTTP server's own types, so the two cannot drift apart.
-    @Test func defaultsAreTheServersOwn() throws {
-        let settings = try AppConfig.load(from: [:]).server
-        #expect(settings == ServerSettings())
-        #expect(ServerSettings.maxHeaderBytes.variable.defaultText == "16384")
-        #expect(ServerSettings.bodyDeadline.variable.defaultText == "120")
+    /// Each row writes its value somewhere: its example, set alone, gives a configuration other than the
+    /// defaults. A row whose application is lost, or that writes where nothing reads, fails here.
+    @Test(arguments: SettingsTable.all.map(\.name))
+    func everyRowIsApplied(_ name: String) throws {
+        let row = try #require(SettingsTable.all.first { $0.name == name })
+        let defaults = try AppConfig.load(from: [:], memoryLimit: nil)
+        let set = try AppConfig.load(from: [name: row.example], memoryLimit: nil)
+        #expect(set != defaults, "\(name)=\(row.example) changed nothing")
+    }
+
+    /// A name is written once, in its row: everything else refers to the row.
+    @Test func eachNameIsOneStringLiteralInSources() throws {
+        let root = #filePath.split(separator: "/").dropLast(3).joined(separator: "/")
+        let sources = "/" + root + "/Sources"
+        let files = try #require(FileManager.default.enumerator(atPath: sources)?.allObjects as? [String])
+        let text = try files.filter { $0.hasSuffix(".swift") }.map {
+            try String(contentsOfFile: sources + "/" + $0, encoding: .utf8)
+        }.joined(separator: "\n")
+        for name in SettingsTable.all.map(\.name) {
+            #expect(text.components(separatedBy: "\"\(name)\"").count - 1 == 1, "\(name)")
+        }
+    }
+
+    @Test func unsetRowsKeepTheDefaultsOfAppConfigAndTheServer() throws {
+        let config = try AppConfig.load(from: ["APP_ENV": "test"], memoryLimit: nil)
+        #expect(config.server == ServerSettings())
+        #expect(config.port == AppConfig().port && config.databaseTimeout == AppConfig().databaseTimeout)
+        #expect(SettingsTable.maxHeaderBytes.variable.defaultText == String(HTTPLimits().maxHeaderBytes))
+        #expect(SettingsTable.bodyDeadline.variable.defaultText == "120")
     }
 
     @Test func errorLinesSayWhatTheTableAccepts() {
-        for setting in [ServerSettings.maxHeaderCount, ServerSettings.maxConnections] {
+        for row in [SettingsTable.maxHeaderCount, SettingsTable.maxConnections] {
             do {
-                _ = try AppConfig.load(from: [setting.name: "-1"])
-                Issue.record("\(setting.name)=-1 accepted")
+                _ = try AppConfig.load(from: [row.name: "-1"])
+                Issue.record("\(row.name)=-1 accepted")
             } catch {
-                #expect(error.variable == setting.name)
-                #expect(error.accepted == setting.variable.accepted)
+                #expect(error.variable == row.name)
+                #expect(error.accepted == row.variable.accepted)
             }
         }
     }

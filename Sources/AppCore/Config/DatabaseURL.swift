@@ -12,10 +12,11 @@ public enum DatabaseURL: Sendable, Equatable, CustomStringConvertible {
         "sqlite:///:memory:, sqlite:///relative.db, sqlite:////absolute/path.db, "
         + "or postgresql://user:password@host:port/dbname"
 
-    init(parsing text: String) throws(ConfigError) {
+    /// `variable` names the variable in the error line of a URL refused.
+    init(parsing text: String, variable: String) throws(ConfigError) {
         let reject = { (reason: String) in
             ConfigError(
-                "DATABASE_URL",
+                variable,
                 hiddenValue: "\"\(DatabaseURL.redact(text).escapedForDisplay)\" (\(reason.escapedForDisplay))",
                 accepted: DatabaseURL.accepted)
         }

@@ -6,12 +6,12 @@ import HTTPServer
 /// itself does not exist here (HOST=::1 in a container without IPv6).
 public enum ListenFailure {
     /// `portVariable` names the setting that chose the port: PORT, or MANAGEMENT_PORT.
-    public static func message(for error: SystemCallError, portVariable: String = "PORT") -> String {
+    public static func message(for error: SystemCallError, portVariable: String = AppConfig.portVariable) -> String {
         "cannot listen: \(error)"
             + (hint(errorNumber: error.code, portVariable: portVariable).map { " (\($0))" } ?? "")
     }
 
-    static func hint(errorNumber: Int32, portVariable: String = "PORT") -> String? {
+    static func hint(errorNumber: Int32, portVariable: String = AppConfig.portVariable) -> String? {
         switch errorNumber {
         case EADDRINUSE:
             "is another server using this port? set \(portVariable) to change it"
