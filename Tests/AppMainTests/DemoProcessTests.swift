@@ -4,9 +4,8 @@ import Testing
 
 /// The classroom demos on the built binary, measured from outside as `docker stats` and a restart policy see
 /// them: the exit status, the resident memory (`/proc/<pid>/status`) and the threads (`/proc/<pid>/task`).
-/// The CPU time a stress burns is checked against what was asked for in `Tests/blackbox/demos.py`, which
-/// `.ci/run` runs alone on the machine: here, beside other tests, a thread at the lowest priority gets
-/// whatever CPU they leave.
+/// That a CPU stress leaves no CPU idle is checked from `/proc/stat` by `Tests/blackbox/demos.py` (which
+/// `.ci/run` runs); here, that its threads start, and stop when shutdown begins.
 @Suite(.blockingIO) struct DemoProcessTests {
     static let key = "demo-key-0123456789"
     static let bearer = "Authorization: Bearer \(key)\r\n"
