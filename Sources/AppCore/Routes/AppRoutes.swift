@@ -19,10 +19,12 @@ public enum AppRoutes {
                 ("environment", .string(config.environment)),
                 ("version", .string(config.version)),
             ]), headers: HTTPHeaders([("Vary", "Accept")]))
+        // The probes first: literal routes are found by a scan in the order they were added, and the probes are
+        // asked most often.
+        addProbes(to: &router, health: health, liveness: liveness, metrics: metrics)
         // The same JSON as ever for curl and scripts; a page for a person's browser.
         router.get("/") { request in StatusPage.wantsPage(request) ? StatusPage.page : greeting }
         StatusPage.register(on: &router)
-        addProbes(to: &router, health: health, liveness: liveness, metrics: metrics)
         let version = Response.json(.ok, versionBody(config, hostname: DiagnosticRoutes.machineName()))
         router.get("/version") { _ in version }
         router.add("GET", "/delay/{ms}", .async(delay))
