@@ -50,7 +50,8 @@ The maintainer's verbs (the deeper checks .ci/run runs):
                  killed replica under load (0 failed requests), then everything torn down (needs Docker)
   bench          build as the image does; wrk against it and nginx in turns (BENCH_SECONDS 5, BENCH_ROUNDS 3),
                  logs off and as deployed
-  instructions   build as the image does; user-space instructions per request, the app and nginx (callgrind)
+  instructions   build as the image does; user-space instructions per request, the app and nginx (callgrind),
+                 logs off and as deployed
 
 Environment: IMAGE (default my-app), CONTAINER (default my-app), PORT (default 8000).
 USAGE

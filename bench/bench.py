@@ -10,7 +10,10 @@ over the rounds. Two tables, each against nginx with 2 workers:
   - as deployed: the app at its production defaults (APP_ENV=production: a JSON line per request on stdout,
     to a file) against nginx writing its access log to a file in the default combined format.
 Each load reports requests per second, p99 and p99.9 latency, and user and system CPU seconds per 100k
-requests (from /proc/PID/stat before and after the load). Exits 1 when a target from issue 13 is missed.
+requests (from /proc/PID/stat before and after the load). One connection is measured twice: unpinned, where
+on two cores the rate follows where the scheduler puts the threads, and pinned, with the server's threads on
+CPU 0 and wrk on CPU 1 (taskset), which gives a figure that means something. Exits 1 when a target from
+issue 28 is missed.
 """
 
 import argparse
@@ -86,10 +89,12 @@ def process_tree(pid):
     return pids
 
 
-def wrk(port, connections, seconds, close=False):
+def wrk(port, connections, seconds, close=False, cpu=None):
     threads = 1 if connections == 1 else 2
     command = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--timeout", "2s",
                "-s", os.path.join(HERE, "latency.lua")]
+    if cpu is not None:
+        command = ["taskset", "-c", str(cpu)] + command
     if close:
         command += ["-H", "Connection: close"]
     output = subprocess.run(
@@ -127,24 +132,41 @@ def cpu_seconds(pids):
     return user / CLOCK_TICKS, system / CLOCK_TICKS
 
 
-def measured_load(server, connections, seconds, close=False):
-    """One wrk load with the CPU the server spent on it, per 100k requests."""
+def pin(pids, cpus):
+    """Every thread of `pids` onto `cpus`."""
+    for pid in pids:
+        for task in os.listdir(f"/proc/{pid}/task"):
+            try:
+                os.sched_setaffinity(int(task), cpus)
+            except OSError:
+                pass
+
+
+def measured_load(server, connections, seconds, close=False, pinned=False):
+    """One wrk load with the CPU the server spent on it, per 100k requests. Pinned: the server on CPU 0, wrk on
+    CPU 1, and the server free again afterwards."""
     pids = server.pids()
+    everywhere = os.sched_getaffinity(0)
+    if pinned:
+        pin(pids, {0})
     user_before, system_before = cpu_seconds(pids)
-    figures = wrk(server.port, connections, seconds, close)
+    figures = wrk(server.port, connections, seconds, close, cpu=1 if pinned else None)
     user_after, system_after = cpu_seconds(pids)
+    if pinned:
+        pin(pids, everywhere)
     per_100k = 100_000 / max(1, figures["requests"])
     figures["user_cpu_s"] = (user_after - user_before) * per_100k
     figures["system_cpu_s"] = (system_after - system_before) * per_100k
     return figures
 
 
-# Key, label, connections, Connection: close.
+# Key, label, connections, Connection: close, pinned.
 LOADS = [
-    ("c64", "64 keep-alive conns", 64, False),
-    ("c256", "256 keep-alive conns", 256, False),
-    ("c1", "1 keep-alive conn", 1, False),
-    ("close", "16 conns, close", 16, True),
+    ("c64", "64 keep-alive conns", 64, False, False),
+    ("c256", "256 keep-alive conns", 256, False, False),
+    ("c1", "1 keep-alive conn", 1, False, False),
+    ("c1pinned", "1 conn, pinned", 1, False, True),
+    ("close", "16 conns, close", 16, True, False),
 ]
 
 
@@ -192,8 +214,8 @@ def measure(server, seconds):
     time.sleep(1)
     figures["idle_rss_kib"] = memory_kib(server.pids(), "VmRSS")
     wrk(server.port, 64, 1)  # warm-up, not counted
-    for key, _, connections, close in LOADS:
-        figures[key] = measured_load(server, connections, seconds, close)
+    for key, _, connections, close, pinned in LOADS:
+        figures[key] = measured_load(server, connections, seconds, close, pinned)
         if key == "c256":
             # VmHWM is the peak since start, which the 256-connection load sets; nginx's is summed over its
             # processes.
@@ -299,26 +321,27 @@ class Table:
             print("| " + " | ".join(str(text).ljust(width) for text, width in zip(line, widths)) + " |")
 
 
-# Targets from issue 13, as ratios to nginx: req/s at least, p99 at most, user CPU per request at most.
-LOGS_OFF_RPS = {"c64": 1.1, "c256": 1.1, "c1": 1.0, "close": 1.0}
+# Targets from issue 28, as ratios to nginx: req/s at least, p99 at most, user CPU per request at most. One
+# connection unpinned is reported only: on two cores its rate is the scheduler's.
+LOGS_OFF_RPS = {"c64": 0.95, "c256": 0.95, "c1pinned": 1.0, "close": 0.95}
 LOGS_OFF_P99 = {"c64": 1.0, "c256": 1.0}
-DEPLOYED_RPS = {"c64": 0.9, "c1": 0.9, "close": 0.9}
+DEPLOYED_RPS = {"c64": 0.9, "c1pinned": 0.95, "close": 0.9}
 USER_CPU = 1.2
 
 
 def load_rows(table, app, nginx, rps_targets, p99_targets, cpu_target):
-    for key, label, _, _ in LOADS:
+    for key, label, *_ in LOADS:
         if key in rps_targets:
             table.at_least(f"{label}: req/s", app[key]["rps"], nginx[key]["rps"], "/s", rps_targets[key])
         else:
             table.row(f"{label}: req/s", app[key]["rps"], nginx[key]["rps"], "/s")
-    for key, label, _, _ in LOADS:
+    for key, label, *_ in LOADS:
         if key in p99_targets:
             table.at_most(f"{label}: p99", app[key]["p99_ms"], nginx[key]["p99_ms"], "ms", p99_targets[key])
         else:
             table.row(f"{label}: p99", app[key]["p99_ms"], nginx[key]["p99_ms"], "ms")
         table.row(f"{label}: p99.9", app[key]["p999_ms"], nginx[key]["p999_ms"], "ms")
-    for key, label, _, _ in LOADS:
+    for key, label, *_ in LOADS:
         if cpu_target:
             table.at_most(f"{label}: user CPU /100k", app[key]["user_cpu_s"], nginx[key]["user_cpu_s"], "s",
                           cpu_target)
