@@ -1,6 +1,7 @@
 import Dispatch
 import Glibc
 import HTTPServer
+import Locking
 import Synchronization
 
 /// The work behind the classroom demos: every CPU the process may use kept busy, or memory held, for a while.
@@ -22,7 +23,7 @@ public final class StressRunner: Sendable {
     /// How many threads a CPU run keeps busy.
     public let cpuThreads: Int
     private let logger: Logger
-    private let state = Mutex(State())
+    private let state = Locked(State())
     /// Checked by the CPU threads between slices of work.
     private let stopped = Atomic(false)
     /// Signalled to end the memory run early.
@@ -81,7 +82,7 @@ public final class StressRunner: Sendable {
             mapping != MAP_FAILED
         else {
             let reason = String(cString: strerror(errno))
-            state.withLock { $0.memoryEnds = nil }
+            release(\.memoryEnds)
             return .refused(reason)
         }
         let address = UInt(bitPattern: mapping)
@@ -103,7 +104,7 @@ public final class StressRunner: Sendable {
             }
         } catch {
             munmap(mapping, size)
-            state.withLock { $0.memoryEnds = nil }
+            release(\.memoryEnds)
             return .refused(error.description)
         }
         return .started
@@ -130,8 +131,13 @@ public final class StressRunner: Sendable {
         }
     }
 
-    private func finish(_ slot: WritableKeyPath<State, ContinuousClock.Instant?>, _ message: String, _ id: String) {
+    /// Gives the claim back: a run of that kind may start again.
+    private func release(_ slot: WritableKeyPath<State, ContinuousClock.Instant?>) {
         state.withLock { $0[keyPath: slot] = nil }
+    }
+
+    private func finish(_ slot: WritableKeyPath<State, ContinuousClock.Instant?>, _ message: String, _ id: String) {
+        release(slot)
         logger.info(message, [("request_id", id)])
     }
 
