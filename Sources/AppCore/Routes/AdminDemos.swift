@@ -10,8 +10,8 @@ extension AdminAPI {
 
     @Sendable func stressCPU(_ request: Request) -> Response {
         guard isAuthorized(request.headers.values(for: "authorization")) else { return Self.unauthorized }
-        guard let seconds = Self.parameter("seconds", of: request, in: StressRunner.seconds) else {
-            return Self.outOfRange("seconds", StressRunner.seconds)
+        guard let seconds = request.queryValue("seconds").flatMap({ wholeNumber($0, in: StressRunner.seconds) }) else {
+            return .notAWholeNumber("seconds", from: StressRunner.seconds)
         }
         let outcome = stress.startCPU(seconds: seconds, requestID: request.id)
         logger.warning(
@@ -24,11 +24,11 @@ extension AdminAPI {
 
     @Sendable func stressMemory(_ request: Request) -> Response {
         guard isAuthorized(request.headers.values(for: "authorization")) else { return Self.unauthorized }
-        guard let megabytes = Self.parameter("mb", of: request, in: StressRunner.megabytes) else {
-            return Self.outOfRange("mb", StressRunner.megabytes)
+        guard let megabytes = request.queryValue("mb").flatMap({ wholeNumber($0, in: StressRunner.megabytes) }) else {
+            return .notAWholeNumber("mb", from: StressRunner.megabytes)
         }
-        guard let seconds = Self.parameter("seconds", of: request, in: StressRunner.seconds) else {
-            return Self.outOfRange("seconds", StressRunner.seconds)
+        guard let seconds = request.queryValue("seconds").flatMap({ wholeNumber($0, in: StressRunner.seconds) }) else {
+            return .notAWholeNumber("seconds", from: StressRunner.seconds)
         }
         let outcome = stress.startMemory(megabytes: megabytes, seconds: seconds, requestID: request.id)
         logger.warning(
@@ -57,18 +57,6 @@ extension AdminAPI {
             exitProcess(Self.crashStatus)
         }
         return response
-    }
-
-    /// A query parameter that must be a whole number in `range`; nil when it is missing or is not.
-    static func parameter(_ name: String, of request: Request, in range: ClosedRange<Int>) -> Int? {
-        guard let text = request.queryValue(name), !text.isEmpty, text.count <= 10, text.allSatisfy(\.isASCIIDigit),
-            let value = Int(text), range.contains(value)
-        else { return nil }
-        return value
-    }
-
-    static func outOfRange(_ name: String, _ range: ClosedRange<Int>) -> Response {
-        .error(.badRequest, "\(name) must be a whole number from \(range.lowerBound) to \(range.upperBound)")
     }
 
     static func answer(_ outcome: StressRunner.Outcome, kind: String, _ started: [(String, JSON)]) -> Response {

@@ -26,8 +26,8 @@ public struct NotesAPI: Sendable {
     @Sendable func list(_ request: Request) async -> Response {
         var limit = Self.defaultLimit
         if let text = request.queryValue("limit") {
-            guard text.allSatisfy(\.isASCIIDigit), let value = Int(text), (1...Self.maxLimit).contains(value) else {
-                return .error(.badRequest, "limit must be a whole number from 1 to \(Self.maxLimit)")
+            guard let value = wholeNumber(text, in: 1...Self.maxLimit) else {
+                return .notAWholeNumber("limit", from: 1...Self.maxLimit)
             }
             limit = value
         }
