@@ -103,7 +103,7 @@ final class RunningServer {
     }
 
     /// Looks at `condition` every 10 ms until it holds; throws after `AppProcess.patience`.
-    private func waitFor(_ what: String, _ condition: () throws -> Bool) throws {
+    func waitFor(_ what: String, _ condition: () throws -> Bool) throws {
         let deadline = ContinuousClock.now + AppProcess.patience
         while try !condition() {
             guard ContinuousClock.now < deadline else {

@@ -68,22 +68,14 @@ import Testing
         #expect(threads >= 1)
         #expect(server.line(containing: "\"msg\":\"cpu stress requested\"")?.contains("\"seconds\":\"60\"") == true)
         let burners = { threadNames(pid).filter { $0.hasPrefix("stress-cpu-") }.count }
-        try waitFor("\(threads) stress threads") { burners() == threads }
+        try server.waitFor("\(threads) stress threads") { burners() == threads }
         // The probes answer meanwhile.
         #expect(try server.get("/health").status == 200)
 
         server.child.signal(SIGTERM)
         #expect(server.line(containing: "\"msg\":\"cpu stress ended\"", timeout: AppProcess.patience) != nil)
-        try waitFor("the stress threads to end") { burners() == 0 }
+        try server.waitFor("the stress threads to end") { burners() == 0 }
         #expect(server.child.exitStatus == nil)
         #expect(server.stop(with: SIGTERM) == 143)
-    }
-
-    private func waitFor(_ what: String, _ condition: () -> Bool) throws {
-        let deadline = ContinuousClock.now + AppProcess.patience
-        while !condition() {
-            guard ContinuousClock.now < deadline else { throw ChildProcess.Failure(description: "no \(what)") }
-            usleep(10_000)
-        }
     }
 }
