@@ -25,10 +25,11 @@ public enum AppRoutes {
         // The same JSON as ever for curl and scripts; a page for a person's browser.
         router.get("/") { request in StatusPage.wantsPage(request) ? StatusPage.page : greeting }
         StatusPage.register(on: &router)
-        let version = Response.json(.ok, versionBody(config, hostname: DiagnosticRoutes.machineName()))
+        let diagnostics = DiagnosticRoutes(version: config.version)
+        let version = Response.json(.ok, versionBody(config, hostname: diagnostics.hostname))
         router.get("/version") { _ in version }
         router.add("GET", "/delay/{ms}", .async(delay))
-        DiagnosticRoutes(version: config.version).register(on: &router)
+        diagnostics.register(on: &router)
         notes?.register(on: &router)
         admin?.register(on: &router)
         return router
