@@ -5,16 +5,24 @@ import Locking
 public struct HealthMonitor: Sendable {
     private let checks: [any HealthCheck]
     private let lifecycle: Lifecycle
-    /// The last answer and the results it was rendered from, one per thread: results change about once a
+    /// The last answer and the revisions it was rendered under, one per thread: results change about once a
     /// second, while probes and load tests may ask thousands of times a second from every event loop, which
-    /// would otherwise all wait on one lock.
-    private let cache = Sharded<Cached?> { nil }
+    /// then read their own copy without a lock.
+    private let cache = ThreadLocal<Cached?> { nil }
 
     private struct Cached: Sendable {
         /// Each check's revision, read before its result: a change between the two makes the next request
         /// render again, so the answer kept is never older than the revisions it is kept under.
         var revisions: [UInt64]
         var response: Response
+
+        /// Whether no check has moved since the answer was rendered. A loop rather than comparing with a
+        /// fresh array: nothing is allocated when nothing changed, the common case.
+        func isCurrent(_ checks: [any HealthCheck]) -> Bool {
+            // By index: `zip` would copy each check out of its existential box and destroy the copy.
+            for index in checks.indices where checks[index].revision != revisions[index] { return false }
+            return true
+        }
     }
 
     public init(checks: [any HealthCheck] = [], lifecycle: Lifecycle = Lifecycle()) {
@@ -30,21 +38,14 @@ public struct HealthMonitor: Sendable {
         if lifecycle.isDraining {
             return .json(.serviceUnavailable, .object([("status", .string("draining"))]), headers: Self.noStore)
         }
-        return cache.withCurrentShard { cached in
-            if let cached, isCurrent(cached.revisions) { return cached.response }
+        return cache.withCurrent { cached in
+            // Looked at in place: `if let` would copy the answer out and destroy the copy.
+            if cached?.isCurrent(checks) == true, let response = cached?.response { return response }
             let revisions = checks.map(\.revision)
             let response = render(checks.map { $0.check() })
             cached = Cached(revisions: revisions, response: response)
             return response
         }
-    }
-
-    /// Whether no check has moved since the cached answer was rendered. A loop rather than comparing with a
-    /// fresh array: nothing is allocated when nothing changed, the common case.
-    private func isCurrent(_ revisions: [UInt64]) -> Bool {
-        // By index: `zip` would copy each check out of its existential box and destroy the copy.
-        for index in checks.indices where checks[index].revision != revisions[index] { return false }
-        return true
     }
 
     private func render(_ results: [HealthCheckResult]) -> Response {
