@@ -1,20 +1,36 @@
 /// Appends `value` in decimal, without going through a `String`: response heads and log lines write
-/// numbers on every request. Digits are taken from the end with divisions by the constant 10, which compile
-/// to multiplications.
+/// numbers on every request.
 @inlinable
 public func appendDecimal(_ value: Int, to bytes: inout [UInt8]) {
-    if value < 0 { bytes.append(UInt8(ascii: "-")) }
-    var rest = value.magnitude
-    // 20 digits hold any UInt64.
-    withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { digits in
-        var start = digits.count
-        repeat {
-            start -= 1
-            digits[start] = UInt8(ascii: "0") + UInt8(truncatingIfNeeded: rest % 10)
-            rest /= 10
-        } while rest > 0
-        bytes.append(contentsOf: UnsafeBufferPointer(rebasing: digits[start...]))
+    withUnsafeTemporaryAllocation(of: UInt8.self, capacity: maxDecimalLength) { digits in
+        guard let start = digits.baseAddress else { return }
+        bytes.append(contentsOf: UnsafeBufferPointer(start: start, count: writeDecimal(value, to: start)))
     }
+}
+
+/// The longest an `Int` is in decimal: 19 digits and a sign.
+public let maxDecimalLength = 20
+
+/// Writes `value` in decimal, with a leading `-` when negative, at `start`, which has room for
+/// `maxDecimalLength` bytes; returns how many it wrote. The digits are counted first and then written
+/// from the last, by divisions by the constant 10, which compile to multiplications.
+@inlinable
+public func writeDecimal(_ value: Int, to start: UnsafeMutablePointer<UInt8>) -> Int {
+    var rest = value.magnitude
+    var length = value < 0 ? 2 : 1
+    var probe = rest
+    while probe >= 10 {
+        probe /= 10
+        length += 1
+    }
+    if value < 0 { start[0] = UInt8(ascii: "-") }
+    var index = length
+    repeat {
+        index -= 1
+        start[index] = UInt8(ascii: "0") + UInt8(truncatingIfNeeded: rest % 10)
+        rest /= 10
+    } while rest > 0
+    return length
 }
 
 /// Appends `text`'s UTF-8 bytes in one copy. `append(contentsOf: text.utf8)` may go byte by byte (for a

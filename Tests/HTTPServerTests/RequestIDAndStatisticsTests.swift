@@ -158,16 +158,14 @@ import Testing
     func bytesAndTextAgree(counter: UInt64) {
         let prefix = Array("0123456789abcdef-".utf8)
         let id = RequestID(prefix: prefix, counter: counter)
-        var bytes: [UInt8] = []
-        id.append(to: &bytes)
+        let bytes = id.withBytes { Array($0) }
         #expect(String(decoding: bytes, as: UTF8.self) == id.text)
         #expect(id.text == "0123456789abcdef-" + String(counter, radix: 16))
         #expect(RequestIDs.isAcceptable(id.text))
     }
 
     @Test func aClientsIdIsKeptAsItCame() {
-        var bytes: [UInt8] = []
-        RequestID("trace-42").append(to: &bytes)
+        let bytes = RequestID("trace-42").withBytes { Array($0) }
         #expect(bytes == Array("trace-42".utf8))
         #expect(RequestID("trace-42").text == "trace-42")
     }

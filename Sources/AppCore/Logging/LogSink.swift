@@ -43,6 +43,11 @@ public final class LogSink: Sendable {
 
     /// `line` must be whole lines, each ending in a newline.
     public func append(_ line: [UInt8]) {
+        line.withUnsafeBufferPointer { append($0) }
+    }
+
+    /// `line` must be whole lines, each ending in a newline; they are copied.
+    public func append(_ line: UnsafeBufferPointer<UInt8>) {
         state.withLock { state in
             guard state.pending.count + line.count <= capacity else {
                 state.dropped += 1

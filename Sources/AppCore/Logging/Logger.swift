@@ -32,24 +32,25 @@ public struct Logger: Sendable {
     public func error(_ message: String, _ fields: [(String, String)] = []) { log(.error, message, fields) }
 
     /// One access line per answered request, at INFO. The path is logged without its query string, which
-    /// may carry secrets. Encoded field by field, with no array or `String` in between: with logs on, this
-    /// runs once per request.
+    /// may carry secrets. Encoded field by field into stack memory, with no array or `String` in between:
+    /// with logs on, this runs once per request.
     public func access(_ record: RequestRecord) {
         guard isEnabled(.info) else { return }
-        var line = LogLine(format, level: .info, message: "request")
-        if record.hasGeneratedRequestID {
-            line.field("request_id") { record.appendRequestID(to: &$0) }
-        } else {
-            line.field("request_id", record.requestID)
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: LogLine.scratchBytes) { scratch in
+            var line = LogLine(format, level: .info, message: "request", scratch: scratch)
+            if record.hasGeneratedRequestID {
+                line.field("request_id") { record.appendRequestID(to: &$0) }
+            } else {
+                line.field("request_id", record.requestID)
+            }
+            line.field("method", record.method)
+            line.field("path", record.path)
+            line.field("status", integer: record.status)
+            line.field("bytes", integer: record.bodyBytes)
+            line.field("duration_ms", hundredths: Int((record.seconds * 100_000).rounded()))
+            line.field("remote", record.remote)
+            line.finish { sink.append($0) }
         }
-        line.field("method", record.method)
-        line.field("path", record.path)
-        line.field("status", integer: record.status)
-        line.field("bytes", integer: record.bodyBytes)
-        line.field("duration_ms", hundredths: Int((record.seconds * 100_000).rounded()))
-        line.field("remote", record.remote)
-        line.finish()
-        sink.append(line.bytes)
     }
 
     /// Requests slower than this are noted at DEBUG, with their route, beside their access line.
@@ -72,9 +73,10 @@ public struct Logger: Sendable {
     }
 
     private func emit(_ level: LogLevel, _ message: String, _ fields: [(String, String)]) {
-        var line = LogLine(format, level: level, message: message)
-        for (key, value) in fields { line.field(key, value) }
-        line.finish()
-        sink.append(line.bytes)
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: LogLine.scratchBytes) { scratch in
+            var line = LogLine(format, level: level, message: message, scratch: scratch)
+            for (key, value) in fields { line.field(named: key, value) }
+            line.finish { sink.append($0) }
+        }
     }
 }

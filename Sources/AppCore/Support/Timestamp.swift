@@ -1,55 +1,83 @@
 import Glibc
+import Locking
+import TextEscaping
 
 /// RFC 3339 UTC timestamps with milliseconds: `2026-11-26T18:12:37.123Z`. Computed here rather than with
 /// `gmtime_r`, which takes glibc's time zone lock: every log line needs one, from every thread.
 enum Timestamp {
+    /// Every timestamp is this long.
+    static let length = 24
+
     static func now() -> String {
-        var bytes: [UInt8] = []
-        appendNow(to: &bytes)
-        return String(decoding: bytes, as: UTF8.self)
+        let (seconds, milliseconds) = currentTime()
+        return format(seconds: seconds, milliseconds: milliseconds)
     }
 
     static func format(seconds: Int, milliseconds: Int) -> String {
-        var bytes: [UInt8] = []
-        append(seconds: seconds, milliseconds: milliseconds, to: &bytes)
-        return String(decoding: bytes, as: UTF8.self)
+        String(unsafeUninitializedCapacity: length) { text in
+            write(seconds: seconds, milliseconds: milliseconds, into: text)
+            return length
+        }
     }
 
-    static func appendNow(to bytes: inout [UInt8]) {
+    static func appendNow(to bytes: inout ByteWriter) {
+        let (seconds, milliseconds) = currentTime()
+        bytes.appendInPlace(maximum: length) { text in
+            lastSecond.withCurrent { last in
+                if last.seconds == seconds {
+                    last.text.withUnsafeBufferPointer { _ = text.update(fromContentsOf: $0) }
+                    writeMilliseconds(milliseconds, into: text)
+                } else {
+                    write(seconds: seconds, milliseconds: milliseconds, into: text)
+                    last = (seconds, Array(text))
+                }
+            }
+            return length
+        }
+    }
+
+    /// The last timestamp this thread wrote, and its second: a busy server writes thousands of lines a
+    /// second, and all but the first of them only need their milliseconds written.
+    private static let lastSecond = ThreadLocal<(seconds: Int, text: [UInt8])> { (Int.min, []) }
+
+    private static func currentTime() -> (seconds: Int, milliseconds: Int) {
         var spec = timespec()
         clock_gettime(CLOCK_REALTIME, &spec)
-        append(seconds: spec.tv_sec, milliseconds: spec.tv_nsec / 1_000_000, to: &bytes)
+        return (spec.tv_sec, spec.tv_nsec / 1_000_000)
     }
 
-    static func append(seconds: Int, milliseconds: Int, to bytes: inout [UInt8]) {
+    /// Writes the timestamp into the first `length` bytes of `text`.
+    private static func write(seconds: Int, milliseconds: Int, into text: UnsafeMutableBufferPointer<UInt8>) {
         let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
         let secondOfDay = seconds - days * 86_400
         let date = civilDate(daysSinceEpoch: days)
-        // Written into a fixed-size scratch and appended at once: every log line starts with one.
-        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 24) { text in
-            func put(_ value: Int, width: Int, at end: Int) {
-                var rest = value
-                for index in stride(from: end - 1, through: end - width, by: -1) {
-                    text[index] = UInt8(ascii: "0") + UInt8(truncatingIfNeeded: rest % 10)
-                    rest /= 10
-                }
+        func put(_ value: Int, width: Int, at end: Int) {
+            var rest = value
+            for index in stride(from: end - 1, through: end - width, by: -1) {
+                text[index] = UInt8(ascii: "0") + UInt8(truncatingIfNeeded: rest % 10)
+                rest /= 10
             }
-            put(date.year, width: 4, at: 4)
-            text[4] = UInt8(ascii: "-")
-            put(date.month, width: 2, at: 7)
-            text[7] = UInt8(ascii: "-")
-            put(date.day, width: 2, at: 10)
-            text[10] = UInt8(ascii: "T")
-            put(secondOfDay / 3600, width: 2, at: 13)
-            text[13] = UInt8(ascii: ":")
-            put(secondOfDay / 60 % 60, width: 2, at: 16)
-            text[16] = UInt8(ascii: ":")
-            put(secondOfDay % 60, width: 2, at: 19)
-            text[19] = UInt8(ascii: ".")
-            put(milliseconds, width: 3, at: 23)
-            text[23] = UInt8(ascii: "Z")
-            bytes.append(contentsOf: text)
         }
+        put(date.year, width: 4, at: 4)
+        text[4] = UInt8(ascii: "-")
+        put(date.month, width: 2, at: 7)
+        text[7] = UInt8(ascii: "-")
+        put(date.day, width: 2, at: 10)
+        text[10] = UInt8(ascii: "T")
+        put(secondOfDay / 3600, width: 2, at: 13)
+        text[13] = UInt8(ascii: ":")
+        put(secondOfDay / 60 % 60, width: 2, at: 16)
+        text[16] = UInt8(ascii: ":")
+        put(secondOfDay % 60, width: 2, at: 19)
+        text[19] = UInt8(ascii: ".")
+        writeMilliseconds(milliseconds, into: text)
+    }
+
+    private static func writeMilliseconds(_ milliseconds: Int, into text: UnsafeMutableBufferPointer<UInt8>) {
+        text[20] = UInt8(ascii: "0") + UInt8(truncatingIfNeeded: milliseconds / 100 % 10)
+        text[21] = UInt8(ascii: "0") + UInt8(truncatingIfNeeded: milliseconds / 10 % 10)
+        text[22] = UInt8(ascii: "0") + UInt8(truncatingIfNeeded: milliseconds % 10)
+        text[23] = UInt8(ascii: "Z")
     }
 
     /// The proleptic Gregorian date of a day counted from 1970-01-01, by whole 400-year eras (146,097 days

@@ -53,7 +53,7 @@ struct PreparedResponses {
             let index = preparedIndex(for: response, date: date)
         {
             output.append(contentsOf: entries[index].beforeID)
-            requestID.append(to: &output)
+            requestID.withBytes { output.append(contentsOf: $0) }
             output.append(contentsOf: entries[index].afterID)
             return
         }

@@ -34,16 +34,32 @@ struct RequestID: Sendable {
         }
     }
 
-    func append(to bytes: inout [UInt8]) {
+    /// Appends the id; a made-up id is written from its prefix and count, never made into a `String`.
+    func append(to bytes: inout ByteWriter) {
         switch form {
         case .text(let text):
-            appendUTF8(text, to: &bytes)
+            bytes.append(utf8: text)
         case .counted(let prefix, let counter):
-            bytes.append(contentsOf: prefix)
+            bytes.append(prefix)
             let digits = Self.hexDigitCount(counter)
-            withUnsafeTemporaryAllocation(of: UInt8.self, capacity: digits) { buffer in
+            bytes.appendInPlace(maximum: digits) { buffer in
                 Self.writeHex(counter, digits: digits, into: buffer)
-                bytes.append(contentsOf: buffer)
+                return digits
+            }
+        }
+    }
+
+    /// Lends the id's bytes; a made-up id is written into stack memory, never made into a `String`.
+    func withBytes<Result>(_ body: (UnsafeBufferPointer<UInt8>) -> Result) -> Result {
+        switch form {
+        case .text(let text):
+            return withUTF8Bytes(of: text, body)
+        case .counted(let prefix, let counter):
+            let digits = Self.hexDigitCount(counter)
+            return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: prefix.count + digits) { buffer in
+                let end = buffer.initialize(fromContentsOf: prefix)
+                Self.writeHex(counter, digits: digits, into: UnsafeMutableBufferPointer(rebasing: buffer[end...]))
+                return body(UnsafeBufferPointer(buffer))
             }
         }
     }

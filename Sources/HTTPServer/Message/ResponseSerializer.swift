@@ -43,7 +43,7 @@ enum ResponseSerializer {
             appendUTF8("\r\nTransfer-Encoding: chunked", to: &bytes)
         }
         appendUTF8("\r\nX-Request-ID: ", to: &bytes)
-        requestID.append(to: &bytes)
+        requestID.withBytes { bytes.append(contentsOf: $0) }
         // Every body is what its Content-Type says: a browser must not guess HTML into a reflected header or a
         // note's text.
         appendUTF8("\r\nX-Content-Type-Options: nosniff", to: &bytes)

@@ -1,3 +1,5 @@
+import TextEscaping
+
 /// What the server tells its owner about each answered request (for access logs and metrics).
 public struct RequestRecord: Sendable {
     /// The request's `X-Request-ID`: the client's when valid, otherwise one the server made up.
@@ -8,7 +10,7 @@ public struct RequestRecord: Sendable {
     public var hasGeneratedRequestID: Bool { id.isGenerated }
 
     /// Appends the id's bytes, without making a `String` of it: for an access line.
-    public func appendRequestID(to bytes: inout [UInt8]) { id.append(to: &bytes) }
+    public func appendRequestID(to bytes: inout ByteWriter) { id.append(to: &bytes) }
     let id: RequestID
     public let method: String
     public let path: String
