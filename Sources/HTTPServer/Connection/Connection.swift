@@ -25,12 +25,11 @@ final class Connection {
     /// The last response's `afterClose`, run when the connection closes.
     private var afterClose: (@Sendable () -> Void)?
 
-    /// A stream, and what the access record needs once it is complete (not the request: it may hold a body).
+    /// A stream, and what the access record needs once it is complete: the request without its body, which
+    /// is not held for as long as the stream lasts.
     private struct StreamedAnswer {
         let stream: BodyStream
-        let requestID: RequestID
-        let method: String
-        let path: String
+        let request: Request
         let route: String?
         let status: HTTPStatus
         let started: UInt64
@@ -185,8 +184,9 @@ final class Connection {
 
     private func dispatch(_ request: consuming Request, started: UInt64) {
         var request = request
-        request.requestID = loop.requestIDs.id(for: request.headers)
-        request.remoteAddress = remoteAddress
+        // In place: the server's own fields, written before any handler sees the request.
+        request.storage.requestID = loop.requestIDs.id(for: request)
+        request.storage.remoteAddress = remoteAddress
         switch context.dispatcher.dispatch(&request) {
         case .answered(let response, let route):
             answer(request, response, route: route, started: started)
@@ -240,17 +240,17 @@ final class Connection {
                 isHead: isHead, into: &output)
         }
         if let stream = response.stream, !isHead, response.status.allowsBody, !response.status.isReset {
+            var withoutBody = request
+            if !withoutBody.body.isEmpty { withoutBody.body = [] }
             streaming = StreamedAnswer(
-                stream: stream, requestID: request.requestID, method: request.method, path: request.path,
-                route: route, status: response.status, started: started)
+                stream: stream, request: withoutBody, route: route, status: response.status, started: started)
             machine.startStream(chunked: request.version == .http11, keepAlive: keepAlive, writeHead: write)
             return
         }
         machine.queue(keepAlive: keepAlive, write: write)
         context.dispatcher.record(
-            requestID: request.requestID, method: request.method, path: request.path, route: route,
-            status: response.status, bodyBytes: response.body.count, started: started, now: MonotonicClock.now(),
-            remote: remoteAddress)
+            request, route: route, status: response.status, bodyBytes: response.body.count, started: started,
+            now: MonotonicClock.now())
     }
 
     // MARK: Streamed bodies
@@ -303,9 +303,8 @@ final class Connection {
 
     private func recordStream(_ answer: StreamedAnswer) {
         context.dispatcher.record(
-            requestID: answer.requestID, method: answer.method, path: answer.path, route: answer.route,
-            status: answer.status, bodyBytes: answer.bytes, started: answer.started, now: MonotonicClock.now(),
-            remote: remoteAddress)
+            answer.request, route: answer.route, status: answer.status, bodyBytes: answer.bytes,
+            started: answer.started, now: MonotonicClock.now())
     }
 
     /// Answers outside any parsed request (a parse error, a timeout); the connection closes once it is written.
@@ -317,10 +316,13 @@ final class Connection {
                 response, date: date, requestID: requestID, version: .http11, keepAlive: false, isHead: false,
                 into: &output)
         }
+        // No request was parsed: the record stands for one with "-" for its method and path.
+        let unparsed = Request(method: "-", target: "-", path: "-")
+        unparsed.storage.requestID = requestID
+        unparsed.storage.remoteAddress = remoteAddress
         context.dispatcher.record(
-            requestID: requestID, method: "-", path: "-", route: nil, status: response.status,
-            bodyBytes: response.body.count, started: machine.currentRequestStart, now: MonotonicClock.now(),
-            remote: remoteAddress)
+            unparsed, route: nil, status: response.status, bodyBytes: response.body.count,
+            started: machine.currentRequestStart, now: MonotonicClock.now())
     }
 
     // MARK: Writing and closing

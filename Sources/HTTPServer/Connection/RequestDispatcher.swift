@@ -22,7 +22,7 @@ final class RequestDispatcher: Sendable {
     /// Sets the request's path parameters when a route matches.
     func dispatch(_ request: inout Request) -> Outcome {
         statistics.requestStarted()
-        switch router.match(method: request.method, path: request.path) {
+        switch router.match(request) {
         case .notFound:
             statistics.requestFinished()
             return .answered(Response.error(.notFound, "not found"), route: nil)
@@ -31,7 +31,8 @@ final class RequestDispatcher: Sendable {
             let headers = HTTPHeaders([("Allow", allowed.joined(separator: ", "))])
             return .answered(Response.error(.methodNotAllowed, "method not allowed", headers: headers), route: nil)
         case .found(let handler, let pattern, let parameters):
-            if !parameters.isEmpty { request.pathParameters = parameters }
+            // In place, as the connection's own fields are: no handler has seen the request yet.
+            if !parameters.isEmpty { request.storage.pathParameters = parameters }
             switch handler {
             case .sync(let handle):
                 let response = handle(request)
@@ -49,15 +50,11 @@ final class RequestDispatcher: Sendable {
     }
 
     /// Reports an answered request; `started` and `now` are monotonic nanoseconds.
-    func record(
-        requestID: RequestID, method: String, path: String, route: String?, status: HTTPStatus, bodyBytes: Int,
-        started: UInt64, now: UInt64, remote: String
-    ) {
+    func record(_ request: Request, route: String?, status: HTTPStatus, bodyBytes: Int, started: UInt64, now: UInt64) {
         guard let observer else { return }
         observer(
             RequestRecord(
-                id: requestID, method: method, path: path, route: route, status: status.code, bodyBytes: bodyBytes,
-                nanoseconds: Int64(now &- started), remote: remote))
+                request: request, route: route, status: status.code, bodyBytes: bodyBytes,
+                nanoseconds: Int64(now &- started)))
     }
-
 }

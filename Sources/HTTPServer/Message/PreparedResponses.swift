@@ -1,3 +1,5 @@
+import TextEscaping
+
 /// The serialized bytes of responses that handlers return again and again: a cached `/health` answer, a
 /// constant greeting. Such a response is serialized once per second (its `Date` changes) instead of once per
 /// request; only its `X-Request-ID` is written each time. One per event loop.
@@ -52,9 +54,16 @@ struct PreparedResponses {
         if version == .http11, keepAlive, !isHead, response.stream == nil, response.body.count <= Self.maxBodyBytes,
             let index = preparedIndex(for: response, date: date)
         {
-            output.append(contentsOf: entries[index].beforeID)
-            requestID.withBytes { output.append(contentsOf: $0) }
-            output.append(contentsOf: entries[index].afterID)
+            // Put together in stack memory and appended in one copy: each append to an array costs more than
+            // the bytes it copies.
+            let size = entries[index].beforeID.count + requestID.byteCount + entries[index].afterID.count
+            withUnsafeTemporaryAllocation(of: UInt8.self, capacity: size) { scratch in
+                var bytes = ByteWriter(scratch: scratch)
+                bytes.append(entries[index].beforeID)
+                requestID.append(to: &bytes)
+                bytes.append(entries[index].afterID)
+                bytes.withBytes { output.append(contentsOf: $0) }
+            }
             return
         }
         ResponseSerializer.serialize(

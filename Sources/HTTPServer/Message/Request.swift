@@ -1,43 +1,55 @@
 import TextEscaping
 
-/// A complete, parsed HTTP request. Header names are stored lowercased.
+/// A complete, parsed HTTP request. Header names read back lowercased.
 ///
 /// The fields live in one reference-counted box that is copied only when a shared copy is changed: a request
-/// is handed along several times on its way (parser, connection, router, handler, access record), and copying
-/// ten fields, each with its own reference count, every time cost more than parsing it.
+/// is handed along several times on its way (parser, connection, router, handler, access record). A parsed
+/// request's box holds the head as it arrived and where each part lies in it: a `String` is made only when
+/// a handler asks for one, so a request that no handler reads (a probe) makes none. The parser reuses the box
+/// for the connection's next request once nobody holds this one (`RequestParser`).
 public struct Request: Sendable {
-    private var storage: Storage
+    var storage: Storage
 
     public init(
         method: String, target: String, path: String, query: String? = nil, version: HTTPVersion = .http11,
         headers: HTTPHeaders = HTTPHeaders(), body: [UInt8] = []
     ) {
-        storage = Storage(
-            method: method, target: target, path: path, query: query, version: version, headers: headers, body: body)
+        storage = Storage()
+        storage.method = .text(method)
+        storage.target = .text(target)
+        storage.path = .text(path)
+        storage.query = query.map(Part.text)
+        storage.version = version
+        storage.givenHeaders = headers
+        storage.body = body
+    }
+
+    init(storage: Storage) {
+        self.storage = storage
     }
 
     public var method: String {
-        get { storage.method }
-        set { unique().method = newValue }
+        get { storage.string(storage.method) }
+        set { unique().method = .text(newValue) }
     }
 
     /// The request target as sent (origin-form or absolute-form).
     public var target: String {
-        get { storage.target }
-        set { unique().target = newValue }
+        get { storage.string(storage.target) }
+        set { unique().target = .text(newValue) }
     }
 
     /// The percent-decoded path, always starting with "/" (or "*" for `OPTIONS *`). `%2F` stays encoded, so
     /// every "/" here separates segments.
     public var path: String {
-        get { storage.path }
-        set { unique().path = newValue }
+        get { storage.string(storage.path) }
+        set { unique().path = .text(newValue) }
     }
 
     /// The raw query string after "?", without the "?".
     public var query: String? {
-        get { storage.query }
-        set { unique().query = newValue }
+        get { storage.query.map(storage.string) }
+        set { unique().query = newValue.map(Part.text) }
     }
 
     public var version: HTTPVersion {
@@ -45,9 +57,10 @@ public struct Request: Sendable {
         set { unique().version = newValue }
     }
 
+    /// Made from the head on each read: a handler that looks at several fields reads this once.
     public var headers: HTTPHeaders {
         get { storage.headers }
-        set { unique().headers = newValue }
+        set { unique().givenHeaders = newValue }
     }
 
     public var body: [UInt8] {
@@ -70,10 +83,7 @@ public struct Request: Sendable {
 
     /// The id as the server holds it: written into the response without ever becoming a `String` unless
     /// someone reads `id`.
-    var requestID: RequestID {
-        get { storage.requestID }
-        set { unique().requestID = newValue }
-    }
+    var requestID: RequestID { storage.requestID }
 
     /// The client's IP address as the server saw it (a proxy's, behind one). Set by the server.
     public var remoteAddress: String {
@@ -81,47 +91,15 @@ public struct Request: Sendable {
         set { unique().remoteAddress = newValue }
     }
 
-    /// The box, copied first if another request shares it.
+    /// The box, copied first if another holder shares it.
     private mutating func unique() -> Storage {
         if !isKnownUniquelyReferenced(&storage) { storage = Storage(copying: storage) }
         return storage
     }
 
-    /// `@unchecked Sendable`: a box is only changed through `unique()`, so never while another request, on
-    /// another thread, can see it.
-    private final class Storage: @unchecked Sendable {
-        var method: String
-        var target: String
-        var path: String
-        var query: String?
-        var version: HTTPVersion
-        var headers: HTTPHeaders
-        var body: [UInt8]
-        var pathParameters: [String: String] = [:]
-        var requestID = RequestID("")
-        var remoteAddress = "-"
-
-        init(
-            method: String, target: String, path: String, query: String?, version: HTTPVersion, headers: HTTPHeaders,
-            body: [UInt8]
-        ) {
-            self.method = method
-            self.target = target
-            self.path = path
-            self.query = query
-            self.version = version
-            self.headers = headers
-            self.body = body
-        }
-
-        convenience init(copying other: Storage) {
-            self.init(
-                method: other.method, target: other.target, path: other.path, query: other.query,
-                version: other.version, headers: other.headers, body: other.body)
-            pathParameters = other.pathParameters
-            requestID = other.requestID
-            remoteAddress = other.remoteAddress
-        }
+    /// Lends the decoded path's bytes: the router matches them without making a `String`.
+    func withPathBytes<Result>(_ body: (UnsafeBufferPointer<UInt8>) -> Result) -> Result {
+        storage.withBytes(of: storage.path, body)
     }
 
     /// The decoded query parameters, in order; `+` means a space, as in HTML forms.
@@ -146,11 +124,141 @@ public struct Request: Sendable {
     /// Whether the client wants the connection kept open after this request (RFC 9112 section 9.3).
     public var wantsKeepAlive: Bool {
         // Most requests have no Connection field: then nothing is split or allocated.
-        guard headers.contains("connection") else { return version == .http11 }
-        let tokens = headers.values(for: "connection").flatMap(commaSeparatedTokens)
+        guard storage.hasField(named: "connection") else { return version == .http11 }
+        let tokens = storage.fieldValues(named: "connection").flatMap(commaSeparatedTokens)
         switch version {
         case .http11: return !tokens.contains("close")
         case .http10: return tokens.contains("keep-alive") && !tokens.contains("close")
         }
     }
+}
+
+extension Request {
+    /// Where one part of the request is: a range of the head as it arrived, or text given or changed later.
+    enum Part {
+        case bytes(Range<Int>)
+        case text(String)
+    }
+
+    /// A field line's name and value, as ranges of the head.
+    struct FieldRange {
+        var name: Range<Int>
+        var value: Range<Int>
+    }
+
+    /// `@unchecked Sendable`: a box is changed only through `unique()`, or by the server on its event loop
+    /// before the request reaches a handler (`RequestParser`, `Connection`), so never while another thread
+    /// can see it.
+    final class Storage: @unchecked Sendable {
+        /// The request line and field lines as received; `bytes` parts and `fields` are ranges of it.
+        var head: [UInt8] = []
+        var method = Part.text("")
+        var target = Part.text("")
+        var path = Part.text("")
+        var query: Part?
+        var version = HTTPVersion.http11
+        var fields: [FieldRange] = []
+        /// The fields, when they were given as a whole (`init`, or the `headers` setter) rather than parsed.
+        var givenHeaders: HTTPHeaders?
+        var body: [UInt8] = []
+        var pathParameters: [String: String] = [:]
+        var requestID = RequestID("")
+        var remoteAddress = "-"
+
+        init() {}
+
+        convenience init(copying other: Storage) {
+            self.init()
+            head = other.head
+            method = other.method
+            target = other.target
+            path = other.path
+            query = other.query
+            version = other.version
+            fields = other.fields
+            givenHeaders = other.givenHeaders
+            body = other.body
+            pathParameters = other.pathParameters
+            requestID = other.requestID
+            remoteAddress = other.remoteAddress
+        }
+
+        /// Empties the box for the connection's next request, keeping the memory of a head up to
+        /// `keptHeadBytes` (a larger one's goes, so that an idle connection holds little).
+        func reset(keptHeadBytes: Int) {
+            // The head is replaced whole by the next one (`HeadParser`), so it is only let go of when large.
+            if head.capacity > keptHeadBytes { head = [] }
+            fields.removeAll(keepingCapacity: true)
+            query = nil
+            givenHeaders = nil
+            body = []
+            if !pathParameters.isEmpty { pathParameters = [:] }
+            requestID = RequestID("")
+            remoteAddress = "-"
+        }
+
+        func string(_ part: Part) -> String {
+            switch part {
+            case .text(let text): text
+            case .bytes(let range): String(decoding: head[range], as: UTF8.self)
+            }
+        }
+
+        func withBytes<Result>(of part: Part, _ body: (UnsafeBufferPointer<UInt8>) -> Result) -> Result {
+            switch part {
+            case .text(let text):
+                withUTF8Bytes(of: text, body)
+            case .bytes(let range):
+                head.withUnsafeBufferPointer { body(UnsafeBufferPointer(rebasing: $0[range])) }
+            }
+        }
+
+        var headers: HTTPHeaders {
+            if let givenHeaders { return givenHeaders }
+            var headers = HTTPHeaders()
+            head.withUnsafeBufferPointer { head in
+                for field in fields {
+                    headers.add(
+                        CommonStrings.headerName(UnsafeBufferPointer(rebasing: head[field.name])),
+                        String(decoding: head[field.value], as: UTF8.self))
+                }
+            }
+            return headers
+        }
+
+        /// Whether a field is called `name` (lowercase), compared in place.
+        func hasField(named name: StaticString) -> Bool {
+            if let givenHeaders { return givenHeaders.contains(name.description) }
+            return firstField(named: name, from: 0) != nil
+        }
+
+        /// Every value of the fields called `name` (lowercase); allocates only when there is one.
+        func fieldValues(named name: StaticString) -> [String] {
+            if let givenHeaders { return givenHeaders.values(for: name.description) }
+            var values: [String] = []
+            var index = 0
+            while let found = firstField(named: name, from: index) {
+                values.append(String(decoding: head[fields[found].value], as: UTF8.self))
+                index = found + 1
+            }
+            return values
+        }
+
+        private func firstField(named name: StaticString, from start: Int) -> Int? {
+            name.withUTF8Buffer { name in
+                head.withUnsafeBufferPointer { head in
+                    (start..<fields.count).first {
+                        equalsIgnoringASCIICase(UnsafeBufferPointer(rebasing: head[fields[$0].name]), lowercase: name)
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Whether `bytes` spell `lowercase` with ASCII letters in either case.
+func equalsIgnoringASCIICase(_ bytes: UnsafeBufferPointer<UInt8>, lowercase: UnsafeBufferPointer<UInt8>) -> Bool {
+    guard bytes.count == lowercase.count else { return false }
+    for index in 0..<bytes.count where asciiLowercased(bytes[index]) != lowercase[index] { return false }
+    return true
 }

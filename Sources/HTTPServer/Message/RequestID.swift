@@ -15,6 +15,14 @@ struct RequestID: Sendable {
 
     init(prefix: [UInt8], counter: UInt64) { form = .counted(prefix: prefix, counter: counter) }
 
+    /// How many bytes `append` writes.
+    var byteCount: Int {
+        switch form {
+        case .text(let text): text.utf8.count
+        case .counted(let prefix, let counter): prefix.count + Self.hexDigitCount(counter)
+        }
+    }
+
     var isGenerated: Bool {
         if case .counted = form { return true }
         return false

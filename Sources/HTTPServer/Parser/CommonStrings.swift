@@ -1,5 +1,3 @@
-import Glibc
-
 /// Methods and header names that arrive in almost every request, made once. A request that uses one gets this
 /// shared copy instead of a new string, decoded and checked again; a name the server looks for is then found
 /// by comparing two copies of the same small string.
@@ -13,19 +11,9 @@ enum CommonStrings {
             self.text = text
             bytes = Array(text.utf8)
         }
-
-        /// Byte for byte, as memcmp does it; `bytes` is as long as this one's.
-        func matches(_ other: UnsafeBufferPointer<UInt8>) -> Bool {
-            bytes.withUnsafeBufferPointer { known in
-                guard let left = known.baseAddress, let right = other.baseAddress else { return known.count == 0 }
-                return memcmp(left, right, known.count) == 0
-            }
-        }
     }
 
-    private static let methods = ["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"].map(Known.init)
-
-    /// Lowercase, as the parser stores names.
+    /// Lowercase, as header names read back.
     private static let headerNames = [
         "host", "user-agent", "accept", "accept-encoding", "accept-language", "connection", "content-type",
         "content-length", "transfer-encoding", "expect", "x-request-id", "x-forwarded-for", "x-forwarded-proto",
@@ -33,10 +21,20 @@ enum CommonStrings {
         "if-modified-since", "upgrade-insecure-requests", "priority", "te",
     ].map(Known.init)
 
-    /// The method spelled by `bytes`, shared when it is a common one.
-    static func method(_ bytes: UnsafeBufferPointer<UInt8>) -> String {
-        for known in methods where known.bytes.count == bytes.count && known.matches(bytes) { return known.text }
-        return String(decoding: bytes, as: UTF8.self)
+    /// The shared copy of the method spelled by `bytes`, when it is a common one. By length, then byte by
+    /// byte: every request has a method, and most are one of these.
+    static func knownMethod(_ bytes: UnsafeBufferPointer<UInt8>) -> String? {
+        func spells(_ text: StaticString) -> Bool {
+            text.withUTF8Buffer { text in (0..<text.count).allSatisfy { bytes[$0] == text[$0] } }
+        }
+        switch bytes.count {
+        case 3: return spells("GET") ? "GET" : spells("PUT") ? "PUT" : nil
+        case 4: return spells("HEAD") ? "HEAD" : spells("POST") ? "POST" : nil
+        case 5: return spells("PATCH") ? "PATCH" : nil
+        case 6: return spells("DELETE") ? "DELETE" : nil
+        case 7: return spells("OPTIONS") ? "OPTIONS" : nil
+        default: return nil
+        }
     }
 
     /// The header name spelled by `bytes`, lowercased, shared when it is a common one.

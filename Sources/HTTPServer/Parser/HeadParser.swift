@@ -4,80 +4,94 @@ import TextEscaping
 /// Parses a complete header section: request line, fields, and the framing they announce.
 enum HeadParser {
     /// `bytes` is the head up to and including the CRLF that ends the last field line (not the blank line).
-    static func parse(_ bytes: UnsafeBufferPointer<UInt8>, limits: HTTPLimits) throws(HTTPParseError) -> RequestHead {
+    /// It is copied into `storage`, an emptied box, and every part of the request is noted as a range of it.
+    static func parse(_ bytes: UnsafeBufferPointer<UInt8>, limits: HTTPLimits, into storage: Request.Storage)
+        throws(HTTPParseError) -> RequestHead
+    {
         var lines = LineSplitter(bytes: bytes)
         guard let requestLine = lines.next() else { throw .malformedRequestLine }
-        var request = try parseRequestLine(requestLine, limits: limits)
-        var headers = HTTPHeaders()
+        try parseRequestLine(requestLine, limits: limits, into: storage)
         // The fields that decide framing, noted as they go by rather than looked for afterwards.
         var framingFields = FramingFields()
         while let line = lines.next() {
-            if headers.count == limits.maxHeaderCount { throw .tooManyHeaders }
-            let field = try parseField(line)
-            framingFields.note(field)
-            headers.add(field.name, field.value)
+            if storage.fields.count == limits.maxHeaderCount { throw .tooManyHeaders }
+            let field = try parseField(line, at: offset(of: line, in: bytes))
+            framingFields.note(field, in: bytes)
+            storage.fields.append(field)
         }
-        request.headers = headers
+        // One copy over the last request's head, in the memory it had.
+        storage.head.replaceSubrange(storage.head.indices, with: bytes)
+        let version = storage.version
         return RequestHead(
-            request: request,
-            framing: try framing(of: framingFields, version: request.version, limits: limits),
-            expectsContinue: try expectsContinue(framingFields.expectations, version: request.version)
+            request: Request(storage: storage),
+            framing: try framing(of: framingFields, in: bytes, version: version, limits: limits),
+            expectsContinue: try expectsContinue(framingFields.expectations, version: version)
         )
     }
 
-    /// The values of the fields that say how the body is framed, each list in order of appearance.
+    /// Where `part` starts in `whole`, which holds it.
+    private static func offset(of part: UnsafeBufferPointer<UInt8>, in whole: UnsafeBufferPointer<UInt8>) -> Int {
+        guard let partStart = part.baseAddress, let wholeStart = whole.baseAddress else { return 0 }
+        return partStart - wholeStart
+    }
+
+    /// Where the fields that say how the body is framed are, each list in order of appearance.
     private struct FramingFields {
         /// The first Host, and how many there were: every request has one, so no array is made for it.
-        var host: String?
+        var host: Range<Int>?
         var hostCount = 0
         var transferEncodings: [String] = []
         var contentLengths: [String] = []
         var expectations: [String] = []
 
-        /// Names are the parser's lowercased, shared copies, so each comparison is of two small strings.
-        mutating func note(_ field: HTTPHeaders.Field) {
-            switch field.name {
-            case "host":
+        /// Only a request with a body or an expectation has the others, and makes strings of them.
+        mutating func note(_ field: Request.FieldRange, in head: UnsafeBufferPointer<UInt8>) {
+            let name = UnsafeBufferPointer(rebasing: head[field.name])
+            let value = { String(decoding: head[field.value], as: UTF8.self) }
+            switch name.count {
+            case 4 where matches(name, "host"):
                 if hostCount == 0 { host = field.value }
                 hostCount += 1
-            case "transfer-encoding": transferEncodings.append(field.value)
-            case "content-length": contentLengths.append(field.value)
-            case "expect": expectations.append(field.value)
+            case 17 where matches(name, "transfer-encoding"): transferEncodings.append(value())
+            case 14 where matches(name, "content-length"): contentLengths.append(value())
+            case 6 where matches(name, "expect"): expectations.append(value())
             default: break
             }
         }
-    }
 
-    static func parseRequestLine(_ line: UnsafeBufferPointer<UInt8>, limits: HTTPLimits) throws(HTTPParseError)
-        -> Request
-    {
-        // The method is checked first, as RequestParser does on an incomplete line, so both agree.
-        let methodEnd = line.firstIndex(of: ByteClass.space) ?? line.count
-        let method = UnsafeBufferPointer(rebasing: line[..<methodEnd])
-        guard !method.isEmpty, method.allSatisfy(ByteClass.isToken) else { throw .invalidMethod }
-        guard let lastSpace = line.lastIndex(of: ByteClass.space), methodEnd < lastSpace else {
-            throw .malformedRequestLine
+        private func matches(_ name: UnsafeBufferPointer<UInt8>, _ lowercase: StaticString) -> Bool {
+            lowercase.withUTF8Buffer { equalsIgnoringASCIICase(name, lowercase: $0) }
         }
-        let target = UnsafeBufferPointer(rebasing: line[(methodEnd + 1)..<lastSpace])
-        let version = try parseVersion(UnsafeBufferPointer(rebasing: line[(lastSpace + 1)...]))
-        if target.count > limits.maxTargetBytes { throw .targetTooLong }
-        guard !target.isEmpty, target.allSatisfy(ByteClass.isTargetCharacter) else { throw .invalidTarget }
-        let methodText = CommonStrings.method(method)
-        let (path, query) = try RequestTarget.split(target, method: methodText)
-        // Most targets are their path, byte for byte: one string serves as both.
-        let pathIsTarget =
-            query == nil && path.utf8.count == target.count
-            && withUTF8Bytes(of: path) { sameBytes($0, target) }
-        return Request(
-            method: methodText, target: pathIsTarget ? path : String(decoding: target, as: UTF8.self), path: path,
-            query: query, version: version)
     }
 
-    /// `memcmp` rather than `elementsEqual`, whose generic loop costs as much as the rest of the request line.
-    private static func sameBytes(_ first: UnsafeBufferPointer<UInt8>, _ second: UnsafeBufferPointer<UInt8>) -> Bool {
-        guard first.count == second.count else { return false }
-        guard let firstStart = first.baseAddress, let secondStart = second.baseAddress else { return true }
-        return memcmp(firstStart, secondStart, first.count) == 0
+    /// The method, target, path, query and version, as parts of the head that `line` starts.
+    static func parseRequestLine(
+        _ line: UnsafeBufferPointer<UInt8>, limits: HTTPLimits, into storage: Request.Storage
+    ) throws(HTTPParseError) {
+        // The method is checked first, as RequestParser does on an incomplete line, so both agree. Plain
+        // loops over indices: this runs on every request, and slices and closures cost more than the checks.
+        var methodEnd = 0
+        while methodEnd < line.count, line[methodEnd] != ByteClass.space {
+            guard ByteClass.isToken(line[methodEnd]) else { throw .invalidMethod }
+            methodEnd += 1
+        }
+        guard methodEnd > 0 else { throw .invalidMethod }
+        // The version is the last eight bytes after the last space.
+        var lastSpace = line.count - 1
+        while lastSpace > methodEnd, line[lastSpace] != ByteClass.space { lastSpace -= 1 }
+        guard lastSpace > methodEnd else { throw .malformedRequestLine }
+        let targetRange = (methodEnd + 1)..<lastSpace
+        storage.version = try parseVersion(UnsafeBufferPointer(rebasing: line[(lastSpace + 1)...]))
+        if targetRange.count > limits.maxTargetBytes { throw .targetTooLong }
+        guard !targetRange.isEmpty else { throw .invalidTarget }
+        for index in targetRange where !ByteClass.isTargetCharacter(line[index]) { throw .invalidTarget }
+        let method = UnsafeBufferPointer(rebasing: line[..<methodEnd])
+        let target = UnsafeBufferPointer(rebasing: line[targetRange])
+        let knownMethod = CommonStrings.knownMethod(method)
+        storage.method = knownMethod.map(Request.Part.text) ?? .bytes(0..<methodEnd)
+        storage.target = .bytes(targetRange)
+        (storage.path, storage.query) = try RequestTarget.split(
+            target, at: targetRange.lowerBound, isOptions: knownMethod == "OPTIONS")
     }
 
     private static func parseVersion(_ bytes: UnsafeBufferPointer<UInt8>) throws(HTTPParseError) -> HTTPVersion {
@@ -94,12 +108,22 @@ enum HeadParser {
         }
     }
 
-    private static func parseField(_ line: UnsafeBufferPointer<UInt8>) throws(HTTPParseError) -> HTTPHeaders.Field {
+    /// The field line at `offset` of the head, as ranges of it.
+    private static func parseField(_ line: UnsafeBufferPointer<UInt8>, at offset: Int) throws(HTTPParseError)
+        -> Request.FieldRange
+    {
         guard let first = line.first else { throw .malformedHeader }
         if first == ByteClass.space || first == ByteClass.tab { throw .obsoleteLineFolding }
-        guard let colon = line.firstIndex(of: ByteClass.colon) else { throw .malformedHeader }
-        let name = UnsafeBufferPointer(rebasing: line[..<colon])
-        guard !name.isEmpty, name.allSatisfy(ByteClass.isToken) else { throw .invalidHeaderName }
+        // One pass for the name, up to the colon; then the value, trimmed of spaces and tabs at both ends.
+        var colon = 0
+        while colon < line.count, line[colon] != ByteClass.colon {
+            guard ByteClass.isToken(line[colon]) else {
+                throw line[colon...].contains(ByteClass.colon) ? .invalidHeaderName : .malformedHeader
+            }
+            colon += 1
+        }
+        guard colon < line.count else { throw .malformedHeader }
+        guard colon > 0 else { throw .invalidHeaderName }
         var valueStart = colon + 1
         var valueEnd = line.count
         while valueStart < valueEnd, line[valueStart] == ByteClass.space || line[valueStart] == ByteClass.tab {
@@ -108,18 +132,17 @@ enum HeadParser {
         while valueEnd > valueStart, line[valueEnd - 1] == ByteClass.space || line[valueEnd - 1] == ByteClass.tab {
             valueEnd -= 1
         }
-        let value = UnsafeBufferPointer(rebasing: line[valueStart..<valueEnd])
-        guard value.allSatisfy(ByteClass.isFieldValue) else { throw .invalidHeaderValue }
-        return (name: CommonStrings.headerName(name), value: String(decoding: value, as: UTF8.self))
+        for index in valueStart..<valueEnd where !ByteClass.isFieldValue(line[index]) { throw .invalidHeaderValue }
+        return Request.FieldRange(name: offset..<(offset + colon), value: (offset + valueStart)..<(offset + valueEnd))
     }
 
     /// RFC 9112 section 6: exactly one way to find the end of the body, or the request is refused.
-    private static func framing(of fields: FramingFields, version: HTTPVersion, limits: HTTPLimits)
-        throws(HTTPParseError) -> BodyFraming
-    {
+    private static func framing(
+        of fields: FramingFields, in head: UnsafeBufferPointer<UInt8>, version: HTTPVersion, limits: HTTPLimits
+    ) throws(HTTPParseError) -> BodyFraming {
         if fields.hostCount > 1 { throw .multipleHosts }
         if fields.host == nil && version == .http11 { throw .missingHost }
-        if let host = fields.host, !HostField.isValid(host) { throw .invalidHost }
+        if let host = fields.host, !HostField.isValid(UnsafeBufferPointer(rebasing: head[host])) { throw .invalidHost }
 
         let transferEncodings = fields.transferEncodings
         let contentLengths = fields.contentLengths

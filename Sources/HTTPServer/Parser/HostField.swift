@@ -4,12 +4,8 @@ import TextEscaping
 /// literal in brackets or a reg-name of unreserved characters, percent-escapes and sub-delims. RFC 9112
 /// section 3.2 requires a 400 for any other value. Empty is allowed (a target with no authority).
 enum HostField {
-    static func isValid(_ value: String) -> Bool {
-        // Over the bytes in place: every request has a Host, and a String's own views index slowly.
-        withUTF8Bytes(of: value, isValid)
-    }
-
-    private static func isValid(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+    /// Over the bytes in place, where the head holds them: every request has a Host.
+    static func isValid(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
         var index = 0
         if bytes.first == UInt8(ascii: "[") {
             guard let close = scan(bytes, from: 1, in: ipLiteralSet), close > 1, bytes[close] == UInt8(ascii: "]")

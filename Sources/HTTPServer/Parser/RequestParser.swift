@@ -17,6 +17,11 @@ struct RequestParser {
     private var state = State.head
     /// Bytes of an incomplete head already searched for its end, so a slow client costs linear time.
     private var scannedHeadBytes = 0
+    /// The box of the last request parsed, reused for the next once nobody else holds it (its handler has
+    /// returned and its answer is written): a connection's requests then allocate nothing for their heads.
+    private var spare: Request.Storage?
+    /// A box keeps the memory of a head up to this size between requests; a larger one's is let go.
+    static let keptHeadBytes = 2048
 
     init(limits: HTTPLimits) {
         self.limits = limits
@@ -60,18 +65,19 @@ struct RequestParser {
                 state = .chunkedBody(head, ChunkedDecoder())
             }
             return try parse(&input)
-        case .fixedBody(var head, let length):
+        case .fixedBody(let head, let length):
             guard input.readableCount >= length else { return .needMore }
-            head.request.body = input.take(length)
+            // In place: the parser's own box, not yet seen by anyone but the parser.
+            head.request.storage.body = input.take(length)
             state = .head
             return .request(head.request)
-        case .chunkedBody(var head, var decoder):
+        case .chunkedBody(let head, var decoder):
             let progress = try decoder.decode(&input, limits: limits)
             guard progress == .done else {
                 state = .chunkedBody(head, decoder)
                 return .needMore
             }
-            head.request.body = decoder.body
+            head.request.storage.body = decoder.body
             state = .head
             return .request(head.request)
         }
@@ -95,13 +101,25 @@ struct RequestParser {
         }
         scannedHeadBytes = 0
         if end + 4 > limits.maxHeaderBytes { throw .headersTooLarge }
+        let storage = emptyStorage()
         let head = try input.withReadableBytes { bytes throws(HTTPParseError) in
             let section = UnsafeBufferPointer(rebasing: bytes[..<(end + 2)])
             if Self.hasBareLineFeed(section) { throw .bareLineFeed }
-            return try HeadParser.parse(section, limits: limits)
+            return try HeadParser.parse(section, limits: limits, into: storage)
         }
         input.consume(end + 4)
         return head
+    }
+
+    /// The spare box when nobody else holds it, emptied; otherwise a new one, which becomes the spare.
+    private mutating func emptyStorage() -> Request.Storage {
+        if isKnownUniquelyReferenced(&spare), let spare {
+            spare.reset(keptHeadBytes: Self.keptHeadBytes)
+            return spare
+        }
+        let fresh = Request.Storage()
+        spare = fresh
+        return fresh
     }
 
     private static let headTerminator: [UInt8] = [ByteClass.cr, ByteClass.lf, ByteClass.cr, ByteClass.lf]

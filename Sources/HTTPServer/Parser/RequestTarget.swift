@@ -2,25 +2,25 @@ import TextEscaping
 
 /// The four request-target forms of RFC 9112 section 3.2, reduced to a decoded path and a raw query.
 enum RequestTarget {
-    /// `target` is the request line's, in place: nothing is copied until the path and query are made.
-    static func split(_ target: UnsafeBufferPointer<UInt8>, method: String) throws(HTTPParseError)
-        -> (path: String, query: String?)
+    /// `target` is the request line's, in place, at `offset` of the head: the path and query are ranges of
+    /// the head, except a path that had to be decoded, or that absolute-form left empty.
+    static func split(_ target: UnsafeBufferPointer<UInt8>, at offset: Int, isOptions: Bool) throws(HTTPParseError)
+        -> (path: Request.Part, query: Request.Part?)
     {
         if target.count == 1 && target[0] == UInt8(ascii: "*") {
-            guard method == "OPTIONS" else { throw .invalidTarget }
-            return ("*", nil)
+            guard isOptions else { throw .invalidTarget }
+            return (.text("*"), nil)
         }
         if target.first == UInt8(ascii: "/") {
-            return try originForm(target)
+            return try originForm(target, at: offset)
         }
         if let pathStart = try absoluteFormPathStart(target) {
+            let rest = UnsafeBufferPointer(rebasing: target[pathStart...])
             // An empty path means "/" (RFC 9112 section 3.2.2), with or without a query.
-            if pathStart == target.count { return ("/", nil) }
-            if target[pathStart] == UInt8(ascii: "?") {
-                let withSlash = [UInt8(ascii: "/")] + target[pathStart...]
-                return try withSlash.withUnsafeBufferPointer { (bytes) throws(HTTPParseError) in try originForm(bytes) }
-            }
-            return try originForm(UnsafeBufferPointer(rebasing: target[pathStart...]))
+            if rest.first == UInt8(ascii: "/") { return try originForm(rest, at: offset + pathStart) }
+            if rest.contains(UInt8(ascii: "#")) { throw .invalidTarget }
+            let query = rest.isEmpty ? nil : Request.Part.bytes((offset + pathStart + 1)..<(offset + target.count))
+            return (.text("/"), query)
         }
         throw .invalidTarget
     }
@@ -43,15 +43,27 @@ enum RequestTarget {
         return authorityEnd
     }
 
-    private static func originForm(_ target: UnsafeBufferPointer<UInt8>) throws(HTTPParseError) -> (String, String?) {
-        if target.contains(UInt8(ascii: "#")) { throw .invalidTarget }
-        let questionMark = target.firstIndex(of: UInt8(ascii: "?"))
-        let rawPath = target[..<(questionMark ?? target.endIndex)]
-        let query = questionMark.map { String(decoding: target[($0 + 1)...], as: UTF8.self) }
-        // Most paths have nothing to decode.
-        if !rawPath.contains(UInt8(ascii: "%")) { return (String(decoding: rawPath, as: UTF8.self), query) }
+    private static func originForm(_ target: UnsafeBufferPointer<UInt8>, at offset: Int) throws(HTTPParseError)
+        -> (Request.Part, Request.Part?)
+    {
+        // One pass: a fragment is refused, the first "?" ends the path, and a "%" before it needs decoding.
+        var questionMark: Int?
+        var hasEscapes = false
+        for index in 0..<target.count {
+            switch target[index] {
+            case UInt8(ascii: "#"): throw .invalidTarget
+            case UInt8(ascii: "?") where questionMark == nil: questionMark = index
+            case UInt8(ascii: "%") where questionMark == nil: hasEscapes = true
+            default: break
+            }
+        }
+        let pathEnd = questionMark ?? target.count
+        let query = questionMark.map { Request.Part.bytes((offset + $0 + 1)..<(offset + target.count)) }
+        let rawPath = target[..<pathEnd]
+        // Most paths have nothing to decode: then the path is where it arrived.
+        if !hasEscapes { return (.bytes(offset..<(offset + pathEnd)), query) }
         guard let path = decodedKeepingSlashes(rawPath), !path.contains(0) else { throw .invalidTarget }
-        return (String(decoding: path, as: UTF8.self), query)
+        return (.text(String(decoding: path, as: UTF8.self)), query)
     }
 
     /// Decodes every escape except `%2F`, which stays as it is: a decoded slash would split a segment in two,

@@ -1,3 +1,6 @@
+import Glibc
+import TextEscaping
+
 /// What a route runs. Most handlers answer at once; `.async` ones may wait (a database, a delay)
 /// without holding up the event loop.
 public enum Handler: Sendable {
@@ -43,7 +46,7 @@ public struct Router: Sendable {
     /// splitting the path. A literal route therefore wins over a capture route that would match the same path.
     /// A list rather than a dictionary: comparing a short path with a few dozen others costs less than
     /// hashing it.
-    private var literalRoutes: [(path: String, index: Int)] = []
+    private var literalRoutes: [(path: [UInt8], index: Int)] = []
 
     public init() {}
 
@@ -58,7 +61,7 @@ public struct Router: Sendable {
         } else {
             routes.append(Route(pattern: pattern, segments: segments, handlers: [(method, handler)]))
             if !segments.contains(where: { if case .capture = $0 { true } else { false } }) {
-                literalRoutes.append((pattern, routes.count - 1))
+                literalRoutes.append((Array(pattern.utf8), routes.count - 1))
             }
         }
     }
@@ -68,12 +71,26 @@ public struct Router: Sendable {
     }
 
     public func match(method: String, path: String) -> Match {
-        if let index = literalRoutes.first(where: { $0.path == path })?.index,
-            let handler = Self.handler(for: method, in: routes[index])
-        {
+        match(method: method, literalRoute: withUTF8Bytes(of: path, literalRouteIndex), path: path)
+    }
+
+    /// The request's route, found by comparing its path's bytes where they arrived: a path becomes a
+    /// `String` only when no literal route has it.
+    func match(_ request: Request) -> Match {
+        match(method: request.method, literalRoute: request.withPathBytes(literalRouteIndex), path: request.path)
+    }
+
+    private func literalRouteIndex(_ path: UnsafeBufferPointer<UInt8>) -> Int? {
+        literalRoutes.first { route in
+            route.path.count == path.count && route.path.withUnsafeBufferPointer { sameBytes($0, path) }
+        }?.index
+    }
+
+    private func match(method: String, literalRoute: Int?, path: @autoclosure () -> String) -> Match {
+        if let index = literalRoute, let handler = Self.handler(for: method, in: routes[index]) {
             return .found(handler, pattern: routes[index].pattern, parameters: [:])
         }
-        let parts = Self.segments(of: path)
+        let parts = Self.segments(of: path())
         var allowed: Set<String> = []
         for route in routes {
             guard let parameters = Self.capture(route.segments, from: parts) else { continue }
@@ -109,4 +126,11 @@ public struct Router: Sendable {
         }
         return parameters
     }
+}
+
+/// `memcmp` rather than `elementsEqual`, whose generic loop costs more than the rest of the lookup.
+private func sameBytes(_ first: UnsafeBufferPointer<UInt8>, _ second: UnsafeBufferPointer<UInt8>) -> Bool {
+    guard first.count == second.count else { return false }
+    guard let firstStart = first.baseAddress, let secondStart = second.baseAddress else { return true }
+    return memcmp(firstStart, secondStart, first.count) == 0
 }

@@ -27,14 +27,12 @@ struct RequestIDs {
             }
     }
 
-    /// The id for a request with these headers. More than one `X-Request-ID` field is not a usable id.
-    mutating func id(for headers: HTTPHeaders) -> RequestID {
-        var offered: String?
-        for field in headers where asciiCaseInsensitiveEquals(field.name, "x-request-id") {
-            guard offered == nil else { return next() }
-            offered = field.value
-        }
-        if let offered, Self.isAcceptable(offered) { return RequestID(offered) }
+    /// The id for this request. More than one `X-Request-ID` field is not a usable id.
+    mutating func id(for request: Request) -> RequestID {
+        // Looked for in place: most requests have none, and then no string is made.
+        guard request.storage.hasField(named: "x-request-id") else { return next() }
+        let offered = request.storage.fieldValues(named: "x-request-id")
+        if offered.count == 1, Self.isAcceptable(offered[0]) { return RequestID(offered[0]) }
         return next()
     }
 

@@ -1,53 +1,53 @@
 import TextEscaping
 
-/// What the server tells its owner about each answered request (for access logs and metrics).
+/// What the server tells its owner about each answered request (for access logs and metrics). It holds the
+/// request itself, one reference, rather than copies of its parts: the method, path and id become text only
+/// when read.
 public struct RequestRecord: Sendable {
+    let request: Request
+
     /// The request's `X-Request-ID`: the client's when valid, otherwise one the server made up.
-    /// Made into text only when read: an access line reads it, metrics do not.
-    public var requestID: String { id.text }
+    public var requestID: String { request.id }
 
     /// Whether the server made the id up: then it is hex digits and a dash, safe to copy anywhere unescaped.
-    public var hasGeneratedRequestID: Bool { id.isGenerated }
+    public var hasGeneratedRequestID: Bool { request.requestID.isGenerated }
 
     /// Appends the id's bytes, without making a `String` of it: for an access line.
-    public func appendRequestID(to bytes: inout ByteWriter) { id.append(to: &bytes) }
-    let id: RequestID
-    public let method: String
-    public let path: String
+    public func appendRequestID(to bytes: inout ByteWriter) { request.requestID.append(to: &bytes) }
+
+    public var method: String { request.method }
+    public var path: String { request.path }
     /// The route pattern that matched (`/api/notes/{id}`), or nil when none did.
     public let route: String?
     public let status: Int
     public let bodyBytes: Int
     /// From the request's first byte to its response being queued.
     public let nanoseconds: Int64
-    public let remote: String
+    public var remote: String { request.remoteAddress }
 
     public init(
         requestID: String, method: String, path: String, route: String?, status: Int, bodyBytes: Int,
         duration: Duration, remote: String
     ) {
+        var request = Request(method: method, target: path, path: path)
+        request.id = requestID
+        request.remoteAddress = remote
         let (seconds, attoseconds) = duration.components
         // Saturated rather than trapping on a duration of centuries.
         let (whole, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
         self.init(
-            id: RequestID(requestID), method: method, path: path, route: route, status: status, bodyBytes: bodyBytes,
-            nanoseconds: overflow ? .max : whole &+ attoseconds / 1_000_000_000, remote: remote)
+            request: request, route: route, status: status, bodyBytes: bodyBytes,
+            nanoseconds: overflow ? .max : whole &+ attoseconds / 1_000_000_000)
     }
 
     /// As the server makes them: the time in nanoseconds, so that no request pays for `Duration`'s 128-bit
     /// arithmetic.
-    init(
-        id: RequestID, method: String, path: String, route: String?, status: Int, bodyBytes: Int, nanoseconds: Int64,
-        remote: String
-    ) {
-        self.id = id
-        self.method = method
-        self.path = path
+    init(request: Request, route: String?, status: Int, bodyBytes: Int, nanoseconds: Int64) {
+        self.request = request
         self.route = route
         self.status = status
         self.bodyBytes = bodyBytes
         self.nanoseconds = nanoseconds
-        self.remote = remote
     }
 
     public var duration: Duration { .nanoseconds(nanoseconds) }
