@@ -47,26 +47,32 @@ public struct ByteWriter: ~Copyable {
         count += bytes.count
     }
 
-    @inlinable
+    @inlinable @inline(__always)
     public mutating func append(_ bytes: [UInt8]) {
         bytes.withUnsafeBufferPointer { append($0) }
     }
 
+    /// A constant's bytes.
+    @inlinable @inline(__always)
+    public mutating func append(_ text: StaticString) {
+        text.withUTF8Buffer { append($0) }
+    }
+
     /// `text`'s UTF-8 bytes, copied once.
-    @inlinable
+    @inlinable @inline(__always)
     public mutating func append(utf8 text: String) {
         withUTF8Bytes(of: text) { append($0) }
     }
 
     /// `value` in decimal.
-    @inlinable
+    @inlinable @inline(__always)
     public mutating func append(decimal value: Int) {
         if capacity - count < maxDecimalLength { grow(toHold: count + maxDecimalLength) }
         count += writeDecimal(value, to: start + count)
     }
 
     /// Lends `body` room for `maximum` bytes at the end; it writes them and returns how many it wrote.
-    @inlinable
+    @inlinable @inline(__always)
     public mutating func appendInPlace(maximum: Int, _ body: (UnsafeMutableBufferPointer<UInt8>) -> Int) {
         if capacity - count < maximum { grow(toHold: count + maximum) }
         count += body(UnsafeMutableBufferPointer(start: start + count, count: maximum))

@@ -248,3 +248,16 @@ private let sampleRecord = RequestRecord(
                 == ByteSet(printable.filter { $0 != UInt8(ascii: " ") && $0 != UInt8(ascii: "=") }))
     }
 }
+
+/// The access line's keys are spelled out for each format: each must be its name, written as the format does.
+@Suite struct LogKeyTests {
+    @Test(arguments: LogKey.all.map { ($0.name.description, $0.json.description, $0.text.description) })
+    func eachSpellingIsItsName(name: String, json: String, text: String) {
+        #expect(json == ",\"\(name)\":")
+        #expect(text == " \(name)=")
+    }
+
+    @Test func everyKeyIsListed() {
+        #expect(Set(LogKey.all.map(\.name.description)).count == 7)
+    }
+}

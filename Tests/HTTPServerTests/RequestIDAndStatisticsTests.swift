@@ -156,12 +156,17 @@ import Testing
 @Suite struct RequestIDFormTests {
     @Test(arguments: [UInt64(1), 9, 10, 15, 16, 255, 256, 0xdead_beef, UInt64.max])
     func bytesAndTextAgree(counter: UInt64) {
-        let prefix = Array("0123456789abcdef-".utf8)
-        let id = RequestID(prefix: prefix, counter: counter)
+        let id = RequestID(prefix: 0x0123_4567_89ab_cdef, counter: counter)
         let bytes = id.withBytes { Array($0) }
         #expect(String(decoding: bytes, as: UTF8.self) == id.text)
         #expect(id.text == "0123456789abcdef-" + String(counter, radix: 16))
         #expect(RequestIDs.isAcceptable(id.text))
+    }
+
+    @Test func aSmallPrefixIsPaddedToSixteenDigits() {
+        let id = RequestID(prefix: 1, counter: 0)
+        #expect(id.text == "0000000000000001-0")
+        #expect(id.withBytes { Array($0) } == Array(id.text.utf8))
     }
 
     @Test func aClientsIdIsKeptAsItCame() {

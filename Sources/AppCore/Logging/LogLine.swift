@@ -2,8 +2,8 @@ import TextEscaping
 
 /// One log line, encoded straight into bytes: a JSON object or `key=value` text. Access lines are written at
 /// the rate requests arrive, so the line is built in scratch memory the caller lends (no allocation when it
-/// fits), the common case, text with nothing to escape, is copied as it is, and only text that needs
-/// escaping goes the slow way.
+/// fits), its fixed text is copied from constants, the common case of a value, text with nothing to escape,
+/// is copied as it is, and only text that needs escaping goes the slow way.
 struct LogLine: ~Copyable {
     private var bytes: ByteWriter
     private let format: LogFormat
@@ -15,29 +15,44 @@ struct LogLine: ~Copyable {
     init(_ format: LogFormat, level: LogLevel, message: String, scratch: UnsafeMutableBufferPointer<UInt8>) {
         self.format = format
         bytes = ByteWriter(scratch: scratch)
+        appendTimestampAndLevel(level)
         switch format {
         case .json:
-            bytes.append(utf8: #"{"ts":""#)
-            Timestamp.appendNow(to: &bytes)
-            bytes.append(utf8: #"","level":""#)
-            bytes.append(utf8: level.name)
-            bytes.append(utf8: #"","msg":"#)
-            appendJSONString(message)
+            bytes.append(#"","msg":"#)
+            withUTF8Bytes(of: message) { appendJSONString($0) }
         case .text:
-            Timestamp.appendNow(to: &bytes)
             bytes.append(space)
-            bytes.append(utf8: level.name)
-            bytes.append(space)
-            if !appendIfPlain(message, allowingSpaces: true) {
+            if !withUTF8Bytes(of: message, { appendIfPlain($0, allowingSpaces: true) }) {
                 bytes.append(utf8: message.escapedForDisplay)
             }
         }
     }
 
+    /// Starts an access line: the timestamp, then the level and message, which are always the same.
+    init(accessLineIn format: LogFormat, scratch: UnsafeMutableBufferPointer<UInt8>) {
+        self.format = format
+        bytes = ByteWriter(scratch: scratch)
+        appendTimestampAndLevel(.info)
+        bytes.append(format == .json ? #"","msg":"request""# : " request")
+    }
+
+    private mutating func appendTimestampAndLevel(_ level: LogLevel) {
+        if format == .json { bytes.append(#"{"ts":""#) }
+        Timestamp.appendNow(to: &bytes)
+        bytes.append(format == .json ? #"","level":""# : " ")
+        bytes.append(level.constantName)
+    }
+
     /// A string field: quoted in JSON; in text, quoted only when it is empty or holds a space, `=`, or
     /// anything that had to be escaped.
-    mutating func field(_ key: StaticString, _ value: String) {
-        key.withUTF8Buffer { appendKey($0) }
+    mutating func field(_ key: LogKey, _ value: String) {
+        appendKey(key)
+        withUTF8Bytes(of: value) { appendValue($0) }
+    }
+
+    /// A string field given as UTF-8 bytes: a request's path, where the request holds it.
+    mutating func field(_ key: LogKey, utf8 value: UnsafeBufferPointer<UInt8>) {
+        appendKey(key)
         appendValue(value)
     }
 
@@ -46,48 +61,34 @@ struct LogLine: ~Copyable {
         switch format {
         case .json:
             bytes.append(UInt8(ascii: ","))
-            appendJSONString(key)
+            withUTF8Bytes(of: key) { appendJSONString($0) }
             bytes.append(UInt8(ascii: ":"))
         case .text:
             bytes.append(space)
             bytes.append(utf8: key)
             bytes.append(UInt8(ascii: "="))
         }
-        appendValue(value)
-    }
-
-    private mutating func appendValue(_ value: String) {
-        switch format {
-        case .json:
-            appendJSONString(value)
-        case .text:
-            if !value.isEmpty && appendIfPlain(value, allowingSpaces: false) { return }
-            let escaped = value.escapedForDisplay
-            let needsQuotes = escaped.isEmpty || escaped != value || value.contains(" ") || value.contains("=")
-            if needsQuotes { bytes.append(quote) }
-            bytes.append(utf8: escaped)
-            if needsQuotes { bytes.append(quote) }
-        }
+        withUTF8Bytes(of: value) { appendValue($0) }
     }
 
     /// A string field whose bytes `write` appends and which is known to need no escaping or quotes (a request
     /// id: letters, digits, `.`, `_` and `-`).
-    mutating func field(_ key: StaticString, plain write: (inout ByteWriter) -> Void) {
-        key.withUTF8Buffer { appendKey($0) }
+    mutating func field(_ key: LogKey, plain write: (inout ByteWriter) -> Void) {
+        appendKey(key)
         if format == .json { bytes.append(quote) }
         write(&bytes)
         if format == .json { bytes.append(quote) }
     }
 
     /// A whole number, never quoted.
-    mutating func field(_ key: StaticString, integer value: Int) {
-        key.withUTF8Buffer { appendKey($0) }
+    mutating func field(_ key: LogKey, integer value: Int) {
+        appendKey(key)
         bytes.append(decimal: value)
     }
 
     /// A decimal with two places, such as milliseconds: 150 is `1.50`. Never quoted.
-    mutating func field(_ key: StaticString, hundredths value: Int) {
-        key.withUTF8Buffer { appendKey($0) }
+    mutating func field(_ key: LogKey, hundredths value: Int) {
+        appendKey(key)
         if value < 0 { bytes.append(UInt8(ascii: "-")) }
         let magnitude = value.magnitude
         bytes.append(decimal: Int(magnitude / 100))
@@ -98,47 +99,47 @@ struct LogLine: ~Copyable {
 
     /// Closes the line and lends its bytes, ready for the sink.
     consuming func finish<Result>(_ body: (UnsafeBufferPointer<UInt8>) -> Result) -> Result {
-        if format == .json { bytes.append(UInt8(ascii: "}")) }
-        bytes.append(UInt8(ascii: "\n"))
+        bytes.append(format == .json ? "}\n" : "\n")
         return bytes.withBytes(body)
     }
 
-    /// A key written in the program (a `StaticString`) is its own name, lowercase letters and underscores:
-    /// copied without a check.
-    private mutating func appendKey(_ key: UnsafeBufferPointer<UInt8>) {
+    private mutating func appendKey(_ key: LogKey) {
+        bytes.append(format == .json ? key.json : key.text)
+    }
+
+    private mutating func appendValue(_ value: UnsafeBufferPointer<UInt8>) {
         switch format {
         case .json:
-            bytes.append(UInt8(ascii: ","))
-            bytes.append(quote)
-            bytes.append(key)
-            bytes.append(quote)
-            bytes.append(UInt8(ascii: ":"))
+            appendJSONString(value)
         case .text:
-            bytes.append(space)
-            bytes.append(key)
-            bytes.append(UInt8(ascii: "="))
+            if !value.isEmpty && appendIfPlain(value, allowingSpaces: false) { return }
+            let text = String(decoding: value, as: UTF8.self)
+            let escaped = text.escapedForDisplay
+            let needsQuotes = escaped.isEmpty || escaped != text || text.contains(" ") || text.contains("=")
+            if needsQuotes { bytes.append(quote) }
+            bytes.append(utf8: escaped)
+            if needsQuotes { bytes.append(quote) }
         }
     }
 
-    private mutating func appendJSONString(_ text: String) {
-        if !appendIfPlain(text, allowingSpaces: true, quoted: format == .json) {
-            bytes.append(utf8: jsonQuoted(text))
+    private mutating func appendJSONString(_ text: UnsafeBufferPointer<UInt8>) {
+        if !appendIfPlain(text, allowingSpaces: true, quoted: true) {
+            bytes.append(utf8: jsonQuoted(String(decoding: text, as: UTF8.self)))
         }
     }
 
     /// Copies `text` as it is when it is printable ASCII other than a quote and a backslash, and says whether
     /// it did. `=` and spaces are plain in a message and a JSON string but not in a text value, where they
-    /// would blur where it ends. Works over the bytes in place, one set lookup per byte: this runs for every
-    /// field of every line.
-    private mutating func appendIfPlain(_ text: String, allowingSpaces: Bool, quoted: Bool = false) -> Bool {
+    /// would blur where it ends. One set lookup per byte: this runs for every field of every line.
+    private mutating func appendIfPlain(_ text: UnsafeBufferPointer<UInt8>, allowingSpaces: Bool, quoted: Bool = false)
+        -> Bool
+    {
         let plain = allowingSpaces ? Self.plain : Self.plainWithoutSpace
-        return withUTF8Bytes(of: text) { utf8 in
-            for byte in utf8 where !plain.contains(byte) { return false }
-            if quoted { bytes.append(quote) }
-            bytes.append(utf8)
-            if quoted { bytes.append(quote) }
-            return true
-        }
+        for byte in text where !plain.contains(byte) { return false }
+        if quoted { bytes.append(quote) }
+        bytes.append(text)
+        if quoted { bytes.append(quote) }
+        return true
     }
 
     /// Plain bytes: 0x20 to 0x7E except `"` and `\\`, and without the space and `=` for a text value. The
@@ -148,4 +149,36 @@ struct LogLine: ~Copyable {
 
     private let space = UInt8(ascii: " ")
     private let quote = UInt8(ascii: "\"")
+}
+
+/// A field's key as each format writes it, separators included, spelled out once: an access line writes
+/// seven keys on every request, each then one copy. The tests check each against its name.
+struct LogKey {
+    let name: StaticString
+    /// `,"name":`
+    let json: StaticString
+    /// ` name=`
+    let text: StaticString
+
+    static let requestID = LogKey(name: "request_id", json: #","request_id":"#, text: " request_id=")
+    static let method = LogKey(name: "method", json: #","method":"#, text: " method=")
+    static let path = LogKey(name: "path", json: #","path":"#, text: " path=")
+    static let status = LogKey(name: "status", json: #","status":"#, text: " status=")
+    static let bytes = LogKey(name: "bytes", json: #","bytes":"#, text: " bytes=")
+    static let durationMS = LogKey(name: "duration_ms", json: #","duration_ms":"#, text: " duration_ms=")
+    static let remote = LogKey(name: "remote", json: #","remote":"#, text: " remote=")
+    static let all: [LogKey] = [requestID, method, path, status, bytes, durationMS, remote]
+}
+
+extension LogLevel {
+    /// The name, as a constant a line copies without a `String` in between.
+    var constantName: StaticString {
+        switch self {
+        case .debug: "DEBUG"
+        case .info: "INFO"
+        case .warning: "WARNING"
+        case .error: "ERROR"
+        case .critical: "CRITICAL"
+        }
+    }
 }

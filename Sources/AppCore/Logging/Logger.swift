@@ -37,18 +37,18 @@ public struct Logger: Sendable {
     public func access(_ record: RequestRecord) {
         guard isEnabled(.info) else { return }
         withUnsafeTemporaryAllocation(of: UInt8.self, capacity: LogLine.scratchBytes) { scratch in
-            var line = LogLine(format, level: .info, message: "request", scratch: scratch)
+            var line = LogLine(accessLineIn: format, scratch: scratch)
             if record.hasGeneratedRequestID {
-                line.field("request_id") { record.appendRequestID(to: &$0) }
+                line.field(.requestID) { record.appendRequestID(to: &$0) }
             } else {
-                line.field("request_id", record.requestID)
+                line.field(.requestID, record.requestID)
             }
-            line.field("method", record.method)
-            line.field("path", record.path)
-            line.field("status", integer: record.status)
-            line.field("bytes", integer: record.bodyBytes)
-            line.field("duration_ms", hundredths: Int((record.seconds * 100_000).rounded()))
-            line.field("remote", record.remote)
+            line.field(.method, record.method)
+            record.withPath { line.field(.path, utf8: $0) }
+            line.field(.status, integer: record.status)
+            line.field(.bytes, integer: record.bodyBytes)
+            line.field(.durationMS, hundredths: Int((record.seconds * 100_000).rounded()))
+            line.field(.remote, record.remote)
             line.finish { sink.append($0) }
         }
     }

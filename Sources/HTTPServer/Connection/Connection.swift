@@ -183,11 +183,10 @@ final class Connection {
     }
 
     private func dispatch(_ request: consuming Request, started: UInt64) {
-        var request = request
         // In place: the server's own fields, written before any handler sees the request.
         request.storage.requestID = loop.requestIDs.id(for: request)
         request.storage.remoteAddress = remoteAddress
-        switch context.dispatcher.dispatch(&request) {
+        switch context.dispatcher.dispatch(request) {
         case .answered(let response, let route):
             answer(request, response, route: route, started: started)
         case .handOff(let handle, let route):
@@ -226,16 +225,16 @@ final class Connection {
         // Worked out before the machine is read: a call in its arguments would have Swift copy it first.
         let wanted = request.wantsKeepAlive
         let draining = loop.isDraining
-        let isHead = request.method == "HEAD"
+        let isHead = request.storage.isHead
         // Without chunks (HTTP/1.0), only the end of the connection can end a stream.
         let keepAlive =
             machine.keepsAlive(wanted: wanted, draining: draining)
             && (response.stream == nil || request.version == .http11) && response.afterClose == nil
         if let action = response.afterClose { afterClose = action }
         let date = loop.dateCache.current()
-        let loop = self.loop
+        // Through `self`, which a closure that does not escape borrows: a copy of `loop` would be counted.
         let write = { (output: inout [UInt8]) in
-            loop.preparedResponses.serialize(
+            self.loop.preparedResponses.serialize(
                 response, date: date, requestID: request.requestID, version: request.version, keepAlive: keepAlive,
                 isHead: isHead, into: &output)
         }

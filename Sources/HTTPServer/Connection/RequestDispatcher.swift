@@ -20,7 +20,7 @@ final class RequestDispatcher: Sendable {
     }
 
     /// Sets the request's path parameters when a route matches.
-    func dispatch(_ request: inout Request) -> Outcome {
+    func dispatch(_ request: Request) -> Outcome {
         statistics.requestStarted()
         switch router.match(request) {
         case .notFound:

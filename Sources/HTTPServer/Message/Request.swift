@@ -197,6 +197,12 @@ extension Request {
             remoteAddress = "-"
         }
 
+        /// Whether the method is HEAD, which a parsed request holds as shared text (it is a common method).
+        var isHead: Bool {
+            if case .text(let text) = method { return text == "HEAD" }
+            return false
+        }
+
         func string(_ part: Part) -> String {
             switch part {
             case .text(let text): text

@@ -1,27 +1,48 @@
 import TextEscaping
 
-/// One request's id, held as the server made it until its text is wanted: a made-up id is written straight
-/// into the response head from its loop's prefix and its count, and becomes a `String` only when a handler
-/// or a log line asks for one.
+/// One request's id, held as the server made it until its text is wanted: a made-up id is two numbers, its
+/// loop's prefix and its count, written straight into the response head as hexadecimal, and becomes a
+/// `String` only when a handler or a log line asks for one. Two numbers cost nothing to copy, where bytes in
+/// an array would be counted in and out at every hand-over.
 struct RequestID: Sendable {
     private enum Form: Sendable {
         case text(String)
-        case counted(prefix: [UInt8], counter: UInt64)
+        /// Written `<prefix>-<counter, hex>`.
+        case counted(prefix: Prefix, counter: UInt64)
+    }
+
+    /// A loop's prefix: a random number's sixteen hex digits, as two words of ASCII, made once per loop and
+    /// written with two stores.
+    struct Prefix: Sendable {
+        fileprivate let words: (UInt64, UInt64)
+
+        init(_ value: UInt64) {
+            var words: (UInt64, UInt64) = (0, 0)
+            withUnsafeMutableBytes(of: &words) { bytes in
+                RequestID.writeHex(value, digits: 16, into: bytes.bindMemory(to: UInt8.self))
+            }
+            self.words = words
+        }
     }
 
     private let form: Form
 
     init(_ text: String) { form = .text(text) }
 
-    init(prefix: [UInt8], counter: UInt64) { form = .counted(prefix: prefix, counter: counter) }
+    init(prefix: Prefix, counter: UInt64) { form = .counted(prefix: prefix, counter: counter) }
+
+    init(prefix: UInt64, counter: UInt64) { self.init(prefix: Prefix(prefix), counter: counter) }
 
     /// How many bytes `append` writes.
     var byteCount: Int {
         switch form {
         case .text(let text): text.utf8.count
-        case .counted(let prefix, let counter): prefix.count + Self.hexDigitCount(counter)
+        case .counted(_, let counter): Self.prefixLength + Self.hexDigitCount(counter)
         }
     }
+
+    /// Sixteen digits and the dash.
+    private static let prefixLength = 17
 
     var isGenerated: Bool {
         if case .counted = form { return true }
@@ -31,14 +52,9 @@ struct RequestID: Sendable {
     var text: String {
         switch form {
         case .text(let text):
-            return text
+            text
         case .counted(let prefix, let counter):
-            let digits = Self.hexDigitCount(counter)
-            return String(unsafeUninitializedCapacity: prefix.count + digits) { buffer in
-                let end = buffer.initialize(fromContentsOf: prefix)
-                Self.writeHex(counter, digits: digits, into: UnsafeMutableBufferPointer(rebasing: buffer[end...]))
-                return end + digits
-            }
+            String(unsafeUninitializedCapacity: byteCount) { Self.write(prefix, counter, into: $0) }
         }
     }
 
@@ -48,12 +64,7 @@ struct RequestID: Sendable {
         case .text(let text):
             bytes.append(utf8: text)
         case .counted(let prefix, let counter):
-            bytes.append(prefix)
-            let digits = Self.hexDigitCount(counter)
-            bytes.appendInPlace(maximum: digits) { buffer in
-                Self.writeHex(counter, digits: digits, into: buffer)
-                return digits
-            }
+            bytes.appendInPlace(maximum: byteCount) { Self.write(prefix, counter, into: $0) }
         }
     }
 
@@ -63,24 +74,38 @@ struct RequestID: Sendable {
         case .text(let text):
             return withUTF8Bytes(of: text, body)
         case .counted(let prefix, let counter):
-            let digits = Self.hexDigitCount(counter)
-            return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: prefix.count + digits) { buffer in
-                let end = buffer.initialize(fromContentsOf: prefix)
-                Self.writeHex(counter, digits: digits, into: UnsafeMutableBufferPointer(rebasing: buffer[end...]))
-                return body(UnsafeBufferPointer(buffer))
+            return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: byteCount) { buffer in
+                body(UnsafeBufferPointer(rebasing: buffer[..<Self.write(prefix, counter, into: buffer)]))
             }
         }
+    }
+
+    /// Writes a made-up id at the start of `buffer`, which has room for it; returns its length.
+    private static func write(_ prefix: Prefix, _ counter: UInt64, into buffer: UnsafeMutableBufferPointer<UInt8>)
+        -> Int
+    {
+        UnsafeMutableRawBufferPointer(buffer).storeBytes(of: prefix.words.0, toByteOffset: 0, as: UInt64.self)
+        UnsafeMutableRawBufferPointer(buffer).storeBytes(of: prefix.words.1, toByteOffset: 8, as: UInt64.self)
+        buffer[16] = UInt8(ascii: "-")
+        let digits = hexDigitCount(counter)
+        writeHex(counter, digits: digits, into: UnsafeMutableBufferPointer(rebasing: buffer[prefixLength...]))
+        return prefixLength + digits
     }
 
     private static func hexDigitCount(_ value: UInt64) -> Int {
         max(1, (UInt64.bitWidth - value.leadingZeroBitCount + 3) / 4)
     }
 
-    /// `value` in lowercase hexadecimal, most significant digit first, in the first `digits` bytes.
-    private static func writeHex(_ value: UInt64, digits: Int, into buffer: UnsafeMutableBufferPointer<UInt8>) {
-        for position in 0..<digits {
-            let digit = UInt8(truncatingIfNeeded: value >> (4 * UInt64(digits - 1 - position))) & 0xF
-            buffer[position] = digit < 10 ? UInt8(ascii: "0") + digit : UInt8(ascii: "a") + digit - 10
+    /// `value` in lowercase hexadecimal, most significant digit first, in the first `digits` bytes. From
+    /// the last digit back, one nibble at a time.
+    fileprivate static func writeHex(_ value: UInt64, digits: Int, into buffer: UnsafeMutableBufferPointer<UInt8>) {
+        var rest = value
+        var position = digits
+        while position > 0 {
+            position -= 1
+            let digit = UInt8(truncatingIfNeeded: rest & 0xF)
+            buffer[position] = digit < 10 ? UInt8(ascii: "0") + digit : UInt8(ascii: "a") - 10 + digit
+            rest >>= 4
         }
     }
 }

@@ -9,11 +9,11 @@ enum HeadParser {
         throws(HTTPParseError) -> RequestHead
     {
         var lines = LineSplitter(bytes: bytes)
-        guard let requestLine = lines.next() else { throw .malformedRequestLine }
+        guard let requestLine = try lines.next() else { throw .malformedRequestLine }
         try parseRequestLine(requestLine, limits: limits, into: storage)
         // The fields that decide framing, noted as they go by rather than looked for afterwards.
         var framingFields = FramingFields()
-        while let line = lines.next() {
+        while let line = try lines.next() {
             if storage.fields.count == limits.maxHeaderCount { throw .tooManyHeaders }
             let field = try parseField(line, at: offset(of: line, in: bytes))
             framingFields.note(field, in: bytes)
@@ -181,6 +181,7 @@ enum HeadParser {
     /// RFC 9110 section 10.1.1: a 100-continue expectation in an HTTP/1.0 request is ignored, and section
     /// 15.2 forbids sending a 1xx response to an HTTP/1.0 client.
     private static func expectsContinue(_ values: [String], version: HTTPVersion) throws(HTTPParseError) -> Bool {
+        if values.isEmpty { return false }
         let expectations = values.flatMap(commaSeparatedTokens)
         if expectations.isEmpty { return false }
         guard expectations.allSatisfy({ $0 == "100-continue" }) else { throw .unsupportedExpectation }

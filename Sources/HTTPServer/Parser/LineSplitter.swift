@@ -1,18 +1,26 @@
 import CSystem
+import Glibc
 
-/// Iterates over CRLF-terminated lines. The caller has already rejected bare LFs.
+/// Iterates over CRLF-terminated lines, finding each line feed with `memchr`. A line feed without its
+/// carriage return is refused here; a carriage return without its line feed is left in its line, whose
+/// checks refuse it (`RequestParser` then names it).
 struct LineSplitter {
     let bytes: UnsafeBufferPointer<UInt8>
     private var position = 0
 
     init(bytes: UnsafeBufferPointer<UInt8>) { self.bytes = bytes }
 
-    mutating func next() -> UnsafeBufferPointer<UInt8>? {
-        guard position < bytes.count else { return nil }
-        let rest = UnsafeBufferPointer(rebasing: bytes[position...])
-        let end = findCRLF(rest) ?? rest.count
-        position += min(end + 2, rest.count)
-        return UnsafeBufferPointer(rebasing: rest[..<end])
+    mutating func next() throws(HTTPParseError) -> UnsafeBufferPointer<UInt8>? {
+        guard position < bytes.count, let base = bytes.baseAddress else { return nil }
+        let start = position
+        guard let found = memchr(base + start, Int32(ByteClass.lf), bytes.count - start) else {
+            position = bytes.count
+            return UnsafeBufferPointer(rebasing: bytes[start...])
+        }
+        let lineFeed = UnsafeRawPointer(found) - UnsafeRawPointer(base)
+        guard lineFeed > start, bytes[lineFeed - 1] == ByteClass.cr else { throw .bareLineFeed }
+        position = lineFeed + 1
+        return UnsafeBufferPointer(rebasing: bytes[start..<(lineFeed - 1)])
     }
 }
 

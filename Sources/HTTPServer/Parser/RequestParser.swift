@@ -104,8 +104,13 @@ struct RequestParser {
         let storage = emptyStorage()
         let head = try input.withReadableBytes { bytes throws(HTTPParseError) in
             let section = UnsafeBufferPointer(rebasing: bytes[..<(end + 2)])
-            if Self.hasBareLineFeed(section) { throw .bareLineFeed }
-            return try HeadParser.parse(section, limits: limits, into: storage)
+            do throws(HTTPParseError) {
+                return try HeadParser.parse(section, limits: limits, into: storage)
+            } catch {
+                // A stray CR or LF fails whichever check meets it first; it is named as what it is, whatever
+                // else is wrong. Looked for only here, on the way out: a valid head is never searched twice.
+                throw Self.hasBareLineFeed(section) ? .bareLineFeed : error
+            }
         }
         input.consume(end + 4)
         return head

@@ -2,14 +2,13 @@
 /// `[A-Za-z0-9._-]`, which is safe to echo in a header and a log line; otherwise one is made up: a random
 /// prefix per loop (so loops and restarts do not collide) and a counter.
 struct RequestIDs {
-    /// Sixteen hex digits and a dash, as bytes: copied into every id this loop makes.
-    private let prefix: [UInt8]
+    /// Written, with a dash, at the start of every id this loop makes.
+    private let prefix: RequestID.Prefix
     private var counter: UInt64 = 0
 
     init() {
         var generator = SystemRandomNumberGenerator()
-        let random = String(generator.next() as UInt64, radix: 16)
-        prefix = Array((String(repeating: "0", count: 16 - random.count) + random + "-").utf8)
+        prefix = RequestID.Prefix(generator.next())
     }
 
     static let maxLength = 128

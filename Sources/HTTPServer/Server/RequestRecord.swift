@@ -17,6 +17,9 @@ public struct RequestRecord: Sendable {
 
     public var method: String { request.method }
     public var path: String { request.path }
+
+    /// Lends the path's bytes where the request holds them, without making a `String`: for an access line.
+    public func withPath(_ body: (UnsafeBufferPointer<UInt8>) -> Void) { request.withPathBytes(body) }
     /// The route pattern that matched (`/api/notes/{id}`), or nil when none did.
     public let route: String?
     public let status: Int
