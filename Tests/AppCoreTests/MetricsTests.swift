@@ -1,3 +1,4 @@
+import Dispatch
 import HTTPServer
 import Testing
 
@@ -33,6 +34,27 @@ import Testing
         #expect(output.contains("http_requests_total{method=\"GET\",route=\"/health\",status=\"503\"} 1"))
         #expect(output.contains("http_requests_total{method=\"GET\",route=\"/api/notes/{id}\",status=\"404\"} 1"))
         #expect(!metrics.render().contains("/api/notes/7"))
+    }
+
+    /// Each thread counts into its own shard while scrapes read them all: nothing is lost, and statuses
+    /// first seen meanwhile (which grow a shard's lists) are counted too.
+    @Test func countsFromManyThreadsDuringScrapesAddUpExactly() throws {
+        let metrics = try metrics()
+        let statuses = [200, 201, 202, 204, 400, 401, 404, 409, 500, 503]
+        DispatchQueue.concurrentPerform(iterations: 9) { thread in
+            if thread == 8 {
+                for _ in 0..<50 { _ = metrics.render() }
+                return
+            }
+            for index in 0..<1_000 {
+                metrics.record(record("GET", "/health", statuses[index % statuses.count], milliseconds: index % 3))
+            }
+        }
+        let output = lines(metrics)
+        for status in statuses {
+            #expect(output.contains("http_requests_total{method=\"GET\",route=\"/health\",status=\"\(status)\"} 800"))
+        }
+        #expect(output.contains("http_request_duration_seconds_count{method=\"GET\",route=\"/health\"} 8000"))
     }
 
     @Test func randomPathsAndInventedMethodsShareOneSeries() throws {

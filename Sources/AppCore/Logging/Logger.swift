@@ -47,7 +47,10 @@ public struct Logger: Sendable {
             record.withPath { line.field(.path, utf8: $0) }
             line.field(.status, integer: record.status)
             line.field(.bytes, integer: record.bodyBytes)
-            line.field(.durationMS, hundredths: Int((record.seconds * 100_000).rounded()))
+            // Hundredths of a millisecond are ten thousand nanoseconds, rounded half up (in integers: no
+            // conversion to Double, and no overflow at a saturated duration).
+            let (hundredths, rest) = record.nanoseconds.quotientAndRemainder(dividingBy: 10_000)
+            line.field(.durationMS, hundredths: Int(hundredths + (rest >= 5_000 ? 1 : 0)))
             line.field(.remote, record.remote)
             line.finish { sink.append($0) }
         }
