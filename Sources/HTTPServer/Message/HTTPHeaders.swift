@@ -14,12 +14,6 @@ public struct HTTPHeaders: Sendable, Equatable, Sequence {
 
     public var count: Int { fields.count }
 
-    /// Where the fields are stored: the same address, while a holder keeps the storage alive, means the same
-    /// fields (a change to a shared copy moves it).
-    var storageAddress: UnsafeRawPointer? {
-        fields.withUnsafeBufferPointer { UnsafeRawPointer($0.baseAddress) }
-    }
-
     /// The first value of `name`, if present.
     public subscript(name: String) -> String? {
         fields.first { asciiCaseInsensitiveEquals($0.name, name) }?.value

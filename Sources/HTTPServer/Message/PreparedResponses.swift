@@ -4,32 +4,25 @@ import TextEscaping
 /// constant greeting. Such a response is serialized once per second (its `Date` changes) instead of once per
 /// request; only its `X-Request-ID` is written each time. One per event loop.
 ///
-/// A response is recognised by where its headers and body are stored, together with its status. The entry
-/// keeps both alive, so that storage cannot be reused by another response meanwhile, and a change to a shared
-/// copy moves it elsewhere: the same storage means the same fields and body. A response is prepared the
-/// second time it is seen in a row, so that responses made afresh for each request (errors, notes) are
-/// serialized as before without filling the entries.
+/// A response is recognised by its box. The entry keeps the box alive, so that its memory cannot be reused by
+/// another response meanwhile, and a change to a shared copy moves it to a new box: the same box means the
+/// same status, fields and body. A response is prepared the second time it is seen in a row, so that
+/// responses made afresh for each request (errors, notes) are serialized as before without filling the
+/// entries.
 struct PreparedResponses {
-    /// What recognises a response: its status, and where its headers and body are stored.
+    /// What recognises a response: its box, which the entry keeps alive.
     private struct Identity: Equatable {
-        let status: HTTPStatus
-        let headers: UnsafeRawPointer?
-        let body: UnsafeRawPointer?
-        let bodyCount: Int
+        let box: ObjectIdentifier
 
         init(_ response: Response) {
-            status = response.status
-            headers = response.headers.storageAddress
-            body = response.body.withUnsafeBufferPointer { UnsafeRawPointer($0.baseAddress) }
-            bodyCount = response.body.count
+            box = ObjectIdentifier(response.storage)
         }
     }
 
     private struct Entry {
         let identity: Identity
-        /// Held only to keep their storage, and so the identity, theirs.
-        let headers: HTTPHeaders
-        let body: [UInt8]
+        /// Held only to keep its box, and so the identity, its own.
+        let response: Response
         let date: String
         /// Everything up to the request id, and everything after it (the body included).
         let beforeID: [UInt8]
@@ -98,7 +91,7 @@ struct PreparedResponses {
         guard let markerOffset = bytes.withUnsafeBufferPointer({ firstOffset(of: marker, in: $0) }) else { return nil }
         let split = markerOffset + marker.count
         let entry = Entry(
-            identity: identity, headers: response.headers, body: response.body, date: date,
+            identity: identity, response: response, date: date,
             beforeID: Array(bytes[..<split]), afterID: Array(bytes[split...]))
         if let stale = entries.firstIndex(where: { $0.identity == identity }) {
             entries[stale] = entry

@@ -124,8 +124,8 @@ public struct Request: Sendable {
     /// Whether the client wants the connection kept open after this request (RFC 9112 section 9.3).
     public var wantsKeepAlive: Bool {
         // Most requests have no Connection field: then nothing is split or allocated.
-        guard storage.hasField(named: "connection") else { return version == .http11 }
-        let tokens = storage.fieldValues(named: "connection").flatMap(commaSeparatedTokens)
+        guard storage.hasField(.connection) else { return version == .http11 }
+        let tokens = storage.fieldValues(.connection).flatMap(commaSeparatedTokens)
         switch version {
         case .http11: return !tokens.contains("close")
         case .http10: return tokens.contains("keep-alive") && !tokens.contains("close")
@@ -134,6 +134,20 @@ public struct Request: Sendable {
 }
 
 extension Request {
+    /// The fields the server reads itself.
+    enum ServerField {
+        case connection
+        case requestID
+
+        /// Lowercase.
+        var name: StaticString {
+            switch self {
+            case .connection: "connection"
+            case .requestID: "x-request-id"
+            }
+        }
+    }
+
     /// Where one part of the request is: a range of the head as it arrived, or text given or changed later.
     enum Part {
         case bytes(Range<Int>)
@@ -158,6 +172,10 @@ extension Request {
         var query: Part?
         var version = HTTPVersion.http11
         var fields: [FieldRange] = []
+        /// Which of the fields the server reads itself a parsed head has, noted by the parser as the lines go
+        /// by: most requests have neither, and then none is searched for.
+        var hasConnectionField = false
+        var hasRequestIDField = false
         /// The fields, when they were given as a whole (`init`, or the `headers` setter) rather than parsed.
         var givenHeaders: HTTPHeaders?
         var body: [UInt8] = []
@@ -177,6 +195,8 @@ extension Request {
             version = other.version
             fields = other.fields
             givenHeaders = other.givenHeaders
+            hasConnectionField = other.hasConnectionField
+            hasRequestIDField = other.hasRequestIDField
             body = other.body
             pathParameters = other.pathParameters
             requestID = other.requestID
@@ -189,6 +209,8 @@ extension Request {
             // The head is replaced whole by the next one (`HeadParser`), so it is only let go of when large.
             if head.capacity > keptHeadBytes { head = [] }
             fields.removeAll(keepingCapacity: true)
+            hasConnectionField = false
+            hasRequestIDField = false
             query = nil
             givenHeaders = nil
             body = []
@@ -232,18 +254,17 @@ extension Request {
             return headers
         }
 
-        /// Whether a field is called `name` (lowercase), compared in place.
-        func hasField(named name: StaticString) -> Bool {
-            if let givenHeaders { return givenHeaders.contains(name.description) }
-            return firstField(named: name, from: 0) != nil
+        func hasField(_ field: ServerField) -> Bool {
+            if let givenHeaders { return givenHeaders.contains(field.name.description) }
+            return field == .connection ? hasConnectionField : hasRequestIDField
         }
 
-        /// Every value of the fields called `name` (lowercase); allocates only when there is one.
-        func fieldValues(named name: StaticString) -> [String] {
-            if let givenHeaders { return givenHeaders.values(for: name.description) }
+        /// Every value of the fields of this name; allocates only when there is one.
+        func fieldValues(_ field: ServerField) -> [String] {
+            if let givenHeaders { return givenHeaders.values(for: field.name.description) }
             var values: [String] = []
             var index = 0
-            while let found = firstField(named: name, from: index) {
+            while let found = firstField(named: field.name, from: index) {
                 values.append(String(decoding: head[fields[found].value], as: UTF8.self))
                 index = found + 1
             }

@@ -21,6 +21,8 @@ enum HeadParser {
         }
         // One copy over the last request's head, in the memory it had.
         storage.head.replaceSubrange(storage.head.indices, with: bytes)
+        storage.hasConnectionField = framingFields.hasConnection
+        storage.hasRequestIDField = framingFields.hasRequestID
         let version = storage.version
         return RequestHead(
             request: Request(storage: storage),
@@ -43,6 +45,9 @@ enum HeadParser {
         var transferEncodings: [String] = []
         var contentLengths: [String] = []
         var expectations: [String] = []
+        /// Not framing, but read by the server on every request: noted here so that they are not searched for.
+        var hasConnection = false
+        var hasRequestID = false
 
         /// Only a request with a body or an expectation has the others, and makes strings of them.
         mutating func note(_ field: Request.FieldRange, in head: UnsafeBufferPointer<UInt8>) {
@@ -55,6 +60,8 @@ enum HeadParser {
             case 17 where matches(name, "transfer-encoding"): transferEncodings.append(value())
             case 14 where matches(name, "content-length"): contentLengths.append(value())
             case 6 where matches(name, "expect"): expectations.append(value())
+            case 10 where matches(name, "connection"): hasConnection = true
+            case 12 where matches(name, "x-request-id"): hasRequestID = true
             default: break
             }
         }

@@ -29,8 +29,8 @@ struct RequestIDs {
     /// The id for this request. More than one `X-Request-ID` field is not a usable id.
     mutating func id(for request: Request) -> RequestID {
         // Looked for in place: most requests have none, and then no string is made.
-        guard request.storage.hasField(named: "x-request-id") else { return next() }
-        let offered = request.storage.fieldValues(named: "x-request-id")
+        guard request.storage.hasField(.requestID) else { return next() }
+        let offered = request.storage.fieldValues(.requestID)
         if offered.count == 1, Self.isAcceptable(offered[0]) { return RequestID(offered[0]) }
         return next()
     }
