@@ -1,3 +1,4 @@
+import HTTPServer
 import TextEscaping
 
 /// One log line, encoded straight into bytes: a JSON object or `key=value` text. Access lines are written at
@@ -71,12 +72,14 @@ struct LogLine: ~Copyable {
         withUTF8Bytes(of: value) { appendValue($0) }
     }
 
-    /// A string field whose bytes `write` appends and which is known to need no escaping or quotes (a request
-    /// id: letters, digits, `.`, `_` and `-`).
-    mutating func field(_ key: LogKey, plain write: (inout ByteWriter) -> Void) {
-        appendKey(key)
+    /// The request's id. One the server made up is hex digits and a dash, which need no escaping or quotes,
+    /// and is written from its numbers without becoming a `String`. The record is borrowed, not captured by
+    /// a closure, which would copy it.
+    mutating func requestIDField(of record: borrowing RequestRecord) {
+        guard record.hasGeneratedRequestID else { return field(.requestID, record.requestID) }
+        appendKey(.requestID)
         if format == .json { bytes.append(quote) }
-        write(&bytes)
+        record.appendRequestID(to: &bytes)
         if format == .json { bytes.append(quote) }
     }
 

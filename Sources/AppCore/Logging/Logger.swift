@@ -34,15 +34,11 @@ public struct Logger: Sendable {
     /// One access line per answered request, at INFO. The path is logged without its query string, which
     /// may carry secrets. Encoded field by field into stack memory, with no array or `String` in between:
     /// with logs on, this runs once per request.
-    public func access(_ record: RequestRecord) {
+    public func access(_ record: borrowing RequestRecord) {
         guard isEnabled(.info) else { return }
         withUnsafeTemporaryAllocation(of: UInt8.self, capacity: LogLine.scratchBytes) { scratch in
             var line = LogLine(accessLineIn: format, scratch: scratch)
-            if record.hasGeneratedRequestID {
-                line.field(.requestID) { record.appendRequestID(to: &$0) }
-            } else {
-                line.field(.requestID, record.requestID)
-            }
+            line.requestIDField(of: record)
             line.field(.method, record.method)
             record.withPath { line.field(.path, utf8: $0) }
             line.field(.status, integer: record.status)
