@@ -106,10 +106,14 @@ struct LogLine: ~Copyable {
         return bytes.withBytes(body)
     }
 
+    // The helpers below are inlined into each field: an access line calls them seven times, and a call's
+    // entry and exit cost as much as the few bytes each copies.
+    @inline(__always)
     private mutating func appendKey(_ key: LogKey) {
         bytes.append(format == .json ? key.json : key.text)
     }
 
+    @inline(__always)
     private mutating func appendValue(_ value: UnsafeBufferPointer<UInt8>) {
         switch format {
         case .json:
@@ -125,6 +129,7 @@ struct LogLine: ~Copyable {
         }
     }
 
+    @inline(__always)
     private mutating func appendJSONString(_ text: UnsafeBufferPointer<UInt8>) {
         if !appendIfPlain(text, allowingSpaces: true, quoted: true) {
             bytes.append(utf8: jsonQuoted(String(decoding: text, as: UTF8.self)))
@@ -134,6 +139,7 @@ struct LogLine: ~Copyable {
     /// Copies `text` as it is when it is printable ASCII other than a quote and a backslash, and says whether
     /// it did. `=` and spaces are plain in a message and a JSON string but not in a text value, where they
     /// would blur where it ends. One set lookup per byte: this runs for every field of every line.
+    @inline(__always)
     private mutating func appendIfPlain(_ text: UnsafeBufferPointer<UInt8>, allowingSpaces: Bool, quoted: Bool = false)
         -> Bool
     {
