@@ -35,6 +35,25 @@ import Testing
         }
     }
 
+    /// With `Connection: close` every answer is its connection's last: prepared too, never mixed up with the
+    /// kept-alive bytes of the same response.
+    @Test func closingAndKeptAliveAnswersOfOneResponseAreEachWrittenAsTheSerializerWritesThem() {
+        var cache = PreparedResponses()
+        let response = Response.json(.ok, #"{"status": "ok"}"#)
+        for round in 1...6 {
+            let keepAlive = round % 3 != 0
+            let id = "id-\(round)"
+            #expect(
+                prepared(response, id: id, by: &cache, keepAlive: keepAlive)
+                    == serialized(response, id: id, keepAlive: keepAlive))
+        }
+        for id in ["a", "b", "c"] {
+            #expect(
+                prepared(response, id: id, by: &cache, keepAlive: false)
+                    == serialized(response, id: id, keepAlive: false))
+        }
+    }
+
     @Test func appendsAfterWhatTheOutputAlreadyHolds() {
         var cache = PreparedResponses()
         let response = Response.json(.ok, "{}")

@@ -77,9 +77,32 @@ func asciiLowercased(_ byte: UInt8) -> UInt8 {
 
 /// Splits a comma-separated header value into trimmed, lowercased, non-empty elements.
 func commaSeparatedTokens(_ value: String) -> [String] {
-    value.split(separator: ",").compactMap { element in
-        let trimmed = element.trimmingASCIIWhitespace()
-        return trimmed.isEmpty ? nil : String(decoding: trimmed.utf8.map(asciiLowercased), as: UTF8.self)
+    withUTF8Bytes(of: value) { bytes in
+        var tokens: [String] = []
+        forEachCommaSeparatedToken(in: bytes) { token in
+            tokens.append(
+                String(unsafeUninitializedCapacity: token.count) { text in
+                    for index in token.indices { text[index] = asciiLowercased(token[index]) }
+                    return token.count
+                })
+        }
+        return tokens
+    }
+}
+
+/// Calls `body` with each non-empty element of a comma-separated value, trimmed of spaces and tabs, in
+/// place. Over the bytes: Character-wise splitting and trimming cost more than the rest of a request.
+func forEachCommaSeparatedToken(in bytes: UnsafeBufferPointer<UInt8>, _ body: (UnsafeBufferPointer<UInt8>) -> Void) {
+    var start = 0
+    while start <= bytes.count {
+        var end = start
+        while end < bytes.count, bytes[end] != UInt8(ascii: ",") { end += 1 }
+        var first = start
+        var last = end
+        while first < last, bytes[first] == ByteClass.space || bytes[first] == ByteClass.tab { first += 1 }
+        while last > first, bytes[last - 1] == ByteClass.space || bytes[last - 1] == ByteClass.tab { last -= 1 }
+        if first < last { body(UnsafeBufferPointer(rebasing: bytes[first..<last])) }
+        start = end + 1
     }
 }
 

@@ -10,12 +10,15 @@ import TextEscaping
 /// responses made afresh for each request (errors, notes) are serialized as before without filling the
 /// entries.
 struct PreparedResponses {
-    /// What recognises a response: its box, which the entry keeps alive.
+    /// What recognises a response: its box, which the entry keeps alive, and whether the connection stays
+    /// open after it (the last line of its head says so).
     private struct Identity: Equatable {
         let box: ObjectIdentifier
+        let keepAlive: Bool
 
-        init(_ response: Response) {
+        init(_ response: Response, keepAlive: Bool) {
             box = ObjectIdentifier(response.storage)
+            self.keepAlive = keepAlive
         }
     }
 
@@ -43,9 +46,10 @@ struct PreparedResponses {
         _ response: Response, date: String, requestID: RequestID, version: HTTPVersion, keepAlive: Bool, isHead: Bool,
         into output: inout [UInt8]
     ) {
-        // Only the common shape is prepared: HTTP/1.1, kept alive, with its body.
-        if version == .http11, keepAlive, !isHead, response.stream == nil, response.body.count <= Self.maxBodyBytes,
-            let index = preparedIndex(for: response, date: date)
+        // Only the common shape is prepared: HTTP/1.1, with its body, kept alive or closing (as every request
+        // does with `Connection: close`).
+        if version == .http11, !isHead, response.stream == nil, response.body.count <= Self.maxBodyBytes,
+            let index = preparedIndex(for: Identity(response, keepAlive: keepAlive), of: response, date: date)
         {
             // Put together in stack memory and appended in one copy: each append to an array costs more than
             // the bytes it copies.
@@ -66,8 +70,7 @@ struct PreparedResponses {
 
     /// The entry holding this response's bytes for this date: found, or made when the response is seen for
     /// the second time in a row; nil when it is to be serialized as usual.
-    private mutating func preparedIndex(for response: Response, date: String) -> Int? {
-        let identity = Identity(response)
+    private mutating func preparedIndex(for identity: Identity, of response: Response, date: String) -> Int? {
         // By index, so that no entry is copied to be looked at.
         if let index = entries.indices.first(where: { entries[$0].identity == identity && entries[$0].date == date }) {
             return index
@@ -84,8 +87,8 @@ struct PreparedResponses {
     private mutating func prepare(_ response: Response, identity: Identity, date: String) -> Int? {
         var bytes: [UInt8] = []
         ResponseSerializer.serialize(
-            response, date: date, requestID: RequestID(""), version: .http11, keepAlive: true, isHead: false,
-            into: &bytes)
+            response, date: date, requestID: RequestID(""), version: .http11, keepAlive: identity.keepAlive,
+            isHead: false, into: &bytes)
         let marker = Array("\r\nX-Request-ID: ".utf8)
         // The first one is the server's: a handler's fields come after it, and cannot hold a line break.
         guard let markerOffset = bytes.withUnsafeBufferPointer({ firstOffset(of: marker, in: $0) }) else { return nil }

@@ -123,12 +123,12 @@ public struct Request: Sendable {
 
     /// Whether the client wants the connection kept open after this request (RFC 9112 section 9.3).
     public var wantsKeepAlive: Bool {
-        // Most requests have no Connection field: then nothing is split or allocated.
+        // Most requests have no Connection field: then nothing is looked at.
         guard storage.hasField(.connection) else { return version == .http11 }
-        let tokens = storage.fieldValues(.connection).flatMap(commaSeparatedTokens)
+        let options = storage.connectionOptions()
         switch version {
-        case .http11: return !tokens.contains("close")
-        case .http10: return tokens.contains("keep-alive") && !tokens.contains("close")
+        case .http11: return !options.close
+        case .http10: return options.keepAlive && !options.close
         }
     }
 }
@@ -271,6 +271,27 @@ extension Request {
             return values
         }
 
+        /// Whether the Connection fields hold the `close` and `keep-alive` options (RFC 9112 section 9.6),
+        /// found where the head holds them: with `Connection: close`, every request asks this.
+        func connectionOptions() -> (close: Bool, keepAlive: Bool) {
+            if let givenHeaders {
+                let tokens = givenHeaders.values(for: "connection").flatMap(commaSeparatedTokens)
+                return (tokens.contains("close"), tokens.contains("keep-alive"))
+            }
+            var options = (close: false, keepAlive: false)
+            head.withUnsafeBufferPointer { head in
+                var index = 0
+                while let found = firstField(named: ServerField.connection.name, from: index) {
+                    forEachCommaSeparatedToken(in: UnsafeBufferPointer(rebasing: head[fields[found].value])) { token in
+                        if equalsIgnoringASCIICase(token, lowercase: "close") { options.close = true }
+                        if equalsIgnoringASCIICase(token, lowercase: "keep-alive") { options.keepAlive = true }
+                    }
+                    index = found + 1
+                }
+            }
+            return options
+        }
+
         private func firstField(named name: StaticString, from start: Int) -> Int? {
             name.withUTF8Buffer { name in
                 head.withUnsafeBufferPointer { head in
@@ -281,6 +302,11 @@ extension Request {
             }
         }
     }
+}
+
+/// Whether `bytes` spell `lowercase` with ASCII letters in either case.
+func equalsIgnoringASCIICase(_ bytes: UnsafeBufferPointer<UInt8>, lowercase: StaticString) -> Bool {
+    lowercase.withUTF8Buffer { equalsIgnoringASCIICase(bytes, lowercase: $0) }
 }
 
 /// Whether `bytes` spell `lowercase` with ASCII letters in either case.

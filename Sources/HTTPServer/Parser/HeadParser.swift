@@ -67,7 +67,7 @@ enum HeadParser {
         }
 
         private func matches(_ name: UnsafeBufferPointer<UInt8>, _ lowercase: StaticString) -> Bool {
-            lowercase.withUTF8Buffer { equalsIgnoringASCIICase(name, lowercase: $0) }
+            equalsIgnoringASCIICase(name, lowercase: lowercase)
         }
     }
 
