@@ -79,7 +79,6 @@ enum ServeCommand {
                     "\(config.server.maxBufferedBytes) (\(config.server.maxBufferedBytesSource))"
                 ),
             ])
-        MemoryReturn.releaseStartupPages()
         // Everything runs on the event loops' threads and on Dispatch queues; the main thread only waits.
         // (dispatchMain() would end it with pthread_exit, which AddressSanitizer misreads as a stack overflow.)
         let forever = DispatchSemaphore(value: 0)

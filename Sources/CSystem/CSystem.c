@@ -1,14 +1,12 @@
 #define _GNU_SOURCE
 #include "CSystem.h"
 
-#include <link.h>
 #include <malloc.h>
 #include <pthread.h>
 #include <sched.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
-#include <sys/mman.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -105,25 +103,3 @@ void csystem_malloc_use_mappings_from(size_t threshold) {
 size_t csystem_malloc_free_bytes(void) { return mallinfo2().fordblks; }
 
 void csystem_malloc_trim(void) { malloc_trim(0); }
-
-static int release_segments(struct dl_phdr_info *info, size_t size, void *data) {
-    (void)size;
-    int *released = data;
-    // The first object reported is the program itself; its read-only segments are its code and constants.
-    if (*released != 0) return 1;
-    long page = sysconf(_SC_PAGESIZE);
-    for (int index = 0; index < info->dlpi_phnum; index++) {
-        const ElfW(Phdr) *segment = &info->dlpi_phdr[index];
-        if (segment->p_type != PT_LOAD || (segment->p_flags & PF_W)) continue;
-        uintptr_t start = (info->dlpi_addr + segment->p_vaddr) & ~(uintptr_t)(page - 1);
-        uintptr_t end = info->dlpi_addr + segment->p_vaddr + segment->p_memsz;
-        if (madvise((void *)start, end - start, MADV_PAGEOUT) == 0) *released += 1;
-    }
-    return 1;
-}
-
-int csystem_release_program_pages(void) {
-    int released = 0;
-    dl_iterate_phdr(release_segments, &released);
-    return released;
-}

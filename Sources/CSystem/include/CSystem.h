@@ -50,7 +50,5 @@ void csystem_malloc_use_mappings_from(size_t threshold);
 size_t csystem_malloc_free_bytes(void);
 /// Gives free heap memory back to the system (malloc_trim).
 void csystem_malloc_trim(void);
-/// Asks the kernel to drop the program's resident code and constant pages (MADV_PAGEOUT); returns how many segments it took.
-int csystem_release_program_pages(void);
 
 #endif

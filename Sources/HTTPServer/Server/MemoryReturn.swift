@@ -8,7 +8,7 @@ import Dispatch
 /// as soon as they are freed; and smaller ones, which glibc keeps in its heaps after `free`, are handed back
 /// (`malloc_trim`) whenever more than `heldFreeLimit` of them sit free. The check reads glibc's counters once a
 /// second: microseconds, on no request's path.
-public enum MemoryReturn {
+enum MemoryReturn {
     static let mappedFrom = 128 * 1024
     static let heldFreeLimit = 8 * 1024 * 1024
     static let interval = DispatchTimeInterval.seconds(1)
@@ -25,13 +25,5 @@ public enum MemoryReturn {
             if csystem_malloc_free_bytes() > heldFreeLimit { csystem_malloc_trim() }
             scheduleCheck(on: queue)
         }
-    }
-
-    /// Drops the program's resident code and constant pages once startup is over: most of them ran only to
-    /// start (configuration, the database's schema, the runtime's first lookups), and the kernel maps whole
-    /// blocks around each page a start touches. The pages that requests use come back on their first use;
-    /// the rest stay in the page cache, shared and reclaimable, instead of in this process's resident set.
-    public static func releaseStartupPages() {
-        _ = csystem_release_program_pages()
     }
 }
