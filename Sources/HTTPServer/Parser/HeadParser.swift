@@ -27,7 +27,7 @@ enum HeadParser {
         return RequestHead(
             request: Request(storage: storage),
             framing: try framing(of: framingFields, in: bytes, version: version, limits: limits),
-            expectsContinue: try expectsContinue(framingFields.expectations, version: version)
+            expectsContinue: try expectsContinue(framingFields.values(of: .expect), version: version)
         )
     }
 
@@ -42,9 +42,9 @@ enum HeadParser {
         /// The first Host, and how many there were: every request has one, so no array is made for it.
         var host: Range<Int>?
         var hostCount = 0
-        var transferEncodings: [String] = []
-        var contentLengths: [String] = []
-        var expectations: [String] = []
+        /// Transfer-Encoding, Content-Length and Expect, in order: one list, empty for most requests, and so
+        /// one array to let go of rather than three.
+        var bodyFields: [(name: BodyField, value: String)] = []
         /// Not framing, but read by the server on every request: noted here so that they are not searched for.
         var hasConnection = false
         var hasRequestID = false
@@ -57,13 +57,23 @@ enum HeadParser {
             case 4 where matches(name, "host"):
                 if hostCount == 0 { host = field.value }
                 hostCount += 1
-            case 17 where matches(name, "transfer-encoding"): transferEncodings.append(value())
-            case 14 where matches(name, "content-length"): contentLengths.append(value())
-            case 6 where matches(name, "expect"): expectations.append(value())
+            case 17 where matches(name, "transfer-encoding"): bodyFields.append((.transferEncoding, value()))
+            case 14 where matches(name, "content-length"): bodyFields.append((.contentLength, value()))
+            case 6 where matches(name, "expect"): bodyFields.append((.expect, value()))
             case 10 where matches(name, "connection"): hasConnection = true
             case 12 where matches(name, "x-request-id"): hasRequestID = true
             default: break
             }
+        }
+
+        enum BodyField {
+            case transferEncoding
+            case contentLength
+            case expect
+        }
+
+        func values(of name: BodyField) -> [String] {
+            bodyFields.compactMap { $0.name == name ? $0.value : nil }
         }
 
         private func matches(_ name: UnsafeBufferPointer<UInt8>, _ lowercase: StaticString) -> Bool {
@@ -151,8 +161,9 @@ enum HeadParser {
         if fields.host == nil && version == .http11 { throw .missingHost }
         if let host = fields.host, !HostField.isValid(UnsafeBufferPointer(rebasing: head[host])) { throw .invalidHost }
 
-        let transferEncodings = fields.transferEncodings
-        let contentLengths = fields.contentLengths
+        if fields.bodyFields.isEmpty { return .none }
+        let transferEncodings = fields.values(of: .transferEncoding)
+        let contentLengths = fields.values(of: .contentLength)
         if !transferEncodings.isEmpty {
             if !contentLengths.isEmpty { throw .contentLengthWithTransferEncoding }
             if version == .http10 { throw .transferEncodingOnHTTP10 }
