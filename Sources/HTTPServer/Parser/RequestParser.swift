@@ -84,6 +84,11 @@ struct RequestParser {
     }
 
     private mutating func parseHead(_ input: inout InputBuffer) throws(HTTPParseError) -> RequestHead? {
+        // Asked again once the last request is out: an empty buffer has nothing to search or check.
+        if input.isEmpty {
+            scannedHeadBytes = 0
+            return nil
+        }
         skipEmptyLinesBeforeRequest(&input)
         let limits = self.limits
         let scanFrom = max(0, scannedHeadBytes - 3)
