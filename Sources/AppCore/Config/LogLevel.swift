@@ -6,7 +6,10 @@ public enum LogLevel: Int, Sendable, Comparable, CaseIterable {
     case error
     case critical
 
-    public var name: String {
+    public var name: String { constantName.description }
+
+    /// The name as a constant, which a log line copies without a `String` in between.
+    var constantName: StaticString {
         switch self {
         case .debug: "DEBUG"
         case .info: "INFO"

@@ -178,16 +178,3 @@ struct LogKey {
     static let remote = LogKey(name: "remote", json: #","remote":"#, text: " remote=")
     static let all: [LogKey] = [requestID, method, path, status, bytes, durationMS, remote]
 }
-
-extension LogLevel {
-    /// The name, as a constant a line copies without a `String` in between.
-    var constantName: StaticString {
-        switch self {
-        case .debug: "DEBUG"
-        case .info: "INFO"
-        case .warning: "WARNING"
-        case .error: "ERROR"
-        case .critical: "CRITICAL"
-        }
-    }
-}

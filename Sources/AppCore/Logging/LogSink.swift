@@ -1,6 +1,7 @@
 import Dispatch
 import Glibc
 import Locking
+import TextEscaping
 
 /// Where finished log lines go: a bounded buffer that a queue of its own drains to the output. Adding a line
 /// never waits on the output (a slow terminal, a full pipe to `docker logs`); when the buffer is full the line
@@ -38,12 +39,7 @@ public final class LogSink: Sendable {
     public var droppedLines: Int { state.withLock { $0.dropped } }
 
     public func append(_ line: String) {
-        append(Array(line.utf8))
-    }
-
-    /// `line` must be whole lines, each ending in a newline.
-    public func append(_ line: [UInt8]) {
-        line.withUnsafeBufferPointer { append($0) }
+        withUTF8Bytes(of: line) { append($0) }
     }
 
     /// `line` must be whole lines, each ending in a newline; they are copied.

@@ -3,8 +3,9 @@ import Locking
 import Synchronization
 
 /// Counts answered requests and their durations by method, route pattern and status. Every thread records
-/// into its own shard, without a lock; a scrape adds the shards up. Labels come from a fixed set (known methods, registered patterns, status codes), so a scan of
-/// random URLs or invented methods cannot grow the series without bound.
+/// into its own shard, without a lock; a scrape adds the shards up. Labels come from a fixed set (known
+/// methods, registered patterns, status codes), so a scan of random URLs or invented methods cannot grow the
+/// series without bound.
 public final class RequestMetrics: Sendable {
     /// Upper bounds of the duration histogram's buckets, in seconds.
     static let bucketBounds: [Double] = [
