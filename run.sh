@@ -52,6 +52,8 @@ The maintainer's verbs (the deeper checks .ci/run runs):
                  logs off and as deployed
   instructions   build as the image does; user-space instructions per request, the app and nginx (callgrind),
                  logs off and as deployed
+  link-order     build as the image does; rewrite Sources/AppMain/link-order.txt, the functions the server runs,
+                 which release builds lay out together (callgrind)
 
 Environment: IMAGE (default my-app), CONTAINER (default my-app), PORT (default 8000).
 USAGE
@@ -409,6 +411,11 @@ case "$verb" in
     instructions)
         swift build -c release --product app -Xswiftc -static-executable --scratch-path .build-bench "${SWIFT_BUILD_FLAGS[@]}"
         python3 bench/instructions.py "$(swift build -c release --scratch-path .build-bench --show-bin-path)/app"
+        ;;
+    link-order)
+        swift build -c release --product app -Xswiftc -static-executable --scratch-path .build-bench "${SWIFT_BUILD_FLAGS[@]}"
+        python3 bench/link_order.py "$(swift build -c release --scratch-path .build-bench --show-bin-path)/app" \
+            Sources/AppMain/link-order.txt
         ;;
     help | -h | --help)
         usage
