@@ -33,7 +33,8 @@ The course's verbs:
 
 The maintainer's verbs (the deeper checks .ci/run runs):
   sanitize       run the tests under AddressSanitizer, then ThreadSanitizer
-  blackbox       build release and throw malformed and hostile clients at the binary (Python 3 only)
+  blackbox       build release and throw malformed and hostile clients at the binary (Python 3 only); count
+                 its system calls per request (strace)
   resilience     build release; replay a frozen PostgreSQL, slow-body floods and memory floods against it
                  (needs TEST_DATABASE_URL and TEST_POSTMASTER_PID_FILE from Tests/postgres/test-cluster.sh)
   fuzz           fuzz the request parser with libFuzzer for FUZZ_SECONDS (default 60); fails on any crash
@@ -358,6 +359,7 @@ case "$verb" in
     blackbox)
         swift build -c release --product app "${SWIFT_BUILD_FLAGS[@]}"
         python3 Tests/blackbox/hostile_clients.py "$(swift build -c release --show-bin-path)/app"
+        python3 Tests/blackbox/system_calls.py "$(swift build -c release --show-bin-path)/app"
         ;;
     resilience)
         : "${TEST_DATABASE_URL:?start a cluster first: eval \"\$(Tests/postgres/test-cluster.sh start)\"}"

@@ -72,7 +72,10 @@ void csystem_name_thread(const char *name) {
     pthread_setname_np(pthread_self(), truncated);
 }
 
-int csystem_accept(int listen_fd) { return accept4(listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC); }
+int csystem_accept(int listen_fd, void *peer, uint32_t peer_size) {
+    socklen_t length = peer_size;
+    return accept4(listen_fd, (struct sockaddr *)peer, &length, SOCK_NONBLOCK | SOCK_CLOEXEC);
+}
 
 long csystem_find(const uint8_t *haystack, size_t haystack_length, const uint8_t *needle, size_t needle_length) {
     // The needles are a few bytes (CRLF, CRLFCRLF) and the haystacks a header line: memchr for the first byte

@@ -33,8 +33,9 @@ void csystem_wake_clear(int fd);
 /// Names the calling thread (at most 15 bytes are kept), for `top -H` and debuggers.
 void csystem_name_thread(const char *name);
 
-/// accept4 with SOCK_NONBLOCK | SOCK_CLOEXEC.
-int csystem_accept(int listen_fd);
+/// accept4 with SOCK_NONBLOCK | SOCK_CLOEXEC; the peer's address goes to `peer`, a sockaddr_storage of
+/// `peer_size` bytes (no getpeername later).
+int csystem_accept(int listen_fd, void *peer, uint32_t peer_size);
 
 /// Offset of `needle` in `haystack`, or -1.
 long csystem_find(const uint8_t *haystack, size_t haystack_length, const uint8_t *needle, size_t needle_length);

@@ -15,8 +15,6 @@ final class Connection {
     private var machine: ConnectionStateMachine
     /// What this connection has counted against the server's buffer budget.
     private var charged = 0
-    /// Looked up once, when first needed.
-    private var remote: String?
     /// The async handler running for this connection, cancelled if the connection closes first: a handler
     /// that honours cancellation (`Task.sleep` does) then lets go of the request's body at once.
     private var handler: Task<Void, Never>?
@@ -36,16 +34,13 @@ final class Connection {
         var bytes = 0
     }
 
-    private var remoteAddress: String {
-        if let remote { return remote }
-        let name = Socket.peerName(fd)
-        remote = name
-        return name
-    }
+    /// The peer's address as text, from the accept.
+    private let remoteAddress: String
 
-    init(fd: Int32, serial: UInt64, loop: EventLoop) {
+    init(fd: Int32, serial: UInt64, remoteAddress: String, loop: EventLoop) {
         self.fd = fd
         self.serial = serial
+        self.remoteAddress = remoteAddress
         self.loop = loop
         context = loop.context
         let configuration = loop.context.configuration
@@ -357,9 +352,12 @@ final class Connection {
         }
     }
 
+    /// Whether the client sent bytes not read yet. Its end of stream is not: a client that reads its answer and
+    /// closes at once (`Connection: close`) is often gone before this asks, and waiting for more from it
+    /// would only cost a shutdown, a wake-up and a read. Nor is an error: the connection is dead either way.
     private func hasUnreadBytes() -> Bool {
         var byte: UInt8 = 0
-        return recv(fd, &byte, 1, Int32(MSG_PEEK | MSG_DONTWAIT)) != -1 || errno != EAGAIN
+        return recv(fd, &byte, 1, Int32(MSG_PEEK | MSG_DONTWAIT)) > 0
     }
 
     private func updateInterest() {

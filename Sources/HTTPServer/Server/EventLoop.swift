@@ -157,8 +157,8 @@ final class EventLoop: @unchecked Sendable {
                 let fd = readyFDs[index]
                 if fd == wakeFD {
                     runInbox()
-                } else if fd == listenerFD {
-                    acceptConnections()
+                } else if fd == listenerFD && !isDraining {
+                    acceptConnection()
                 } else {
                     connections[fd]?.handle(events: readyEvents[index])
                 }
@@ -212,18 +212,24 @@ final class EventLoop: @unchecked Sendable {
         waitingForMemory.append(connection)
     }
 
-    private func acceptConnections() {
-        // Bounded so one loop cannot starve its own connections during a connection storm.
-        for _ in 0..<Self.batch where !isDraining {
-            switch Socket.accept(listenerFD) {
-            case .accepted(let fd): findRoom(for: fd)
-            case .skipped: continue
-            case .empty: return
-            case .exhausted:
-                context.statistics.countOutOfDescriptors()
-                pauseAccepting()
-                return
-            }
+    /// Takes one connection per readiness of the listener, as nginx does by default. The listener is
+    /// level-triggered, so others waiting wake the next `epoll_wait` at once, beside the loop's own events
+    /// (a connection storm cannot starve them); and a client that connects alone costs no accept4 that finds
+    /// the queue empty. Returns whether another may be waiting.
+    @discardableResult
+    private func acceptConnection() -> Bool {
+        switch Socket.accept(listenerFD) {
+        case .accepted(let fd, let peer):
+            findRoom(for: fd, peer: peer)
+            return true
+        case .skipped:
+            return true
+        case .empty:
+            return false
+        case .exhausted:
+            context.statistics.countOutOfDescriptors()
+            pauseAccepting()
+            return false
         }
     }
 
@@ -234,15 +240,19 @@ final class EventLoop: @unchecked Sendable {
     /// Handed on, never waited for, so two loops asking each other cannot deadlock. Only when no loop has such a
     /// connection is the client turned away.
     private func findRoom(
-        for fd: Int32, askedSoFar: Int = 0, upToTier tier: Int = ConnectionStateMachine.EvictionTier.silent
+        for fd: Int32, peer: String, askedSoFar: Int = 0,
+        upToTier tier: Int = ConnectionStateMachine.EvictionTier.silent
     ) {
         if context.reserveConnection() || (closeLeastUsefulConnection(upToTier: tier) && context.reserveConnection()) {
-            spread(fd)
+            spread(fd, peer: peer)
         } else if askedSoFar < siblings.count - 1 {
             let next = siblings[(index + 1) % siblings.count]
-            next.execute { [next] in next.findRoom(for: fd, askedSoFar: askedSoFar + 1, upToTier: tier) }
+            next.execute { [next] in
+                next.findRoom(for: fd, peer: peer, askedSoFar: askedSoFar + 1, upToTier: tier)
+            }
         } else if tier < ConnectionStateMachine.EvictionTier.belowMinimumRate {
-            findRoom(for: fd, askedSoFar: 0, upToTier: ConnectionStateMachine.EvictionTier.belowMinimumRate)
+            findRoom(
+                for: fd, peer: peer, askedSoFar: 0, upToTier: ConnectionStateMachine.EvictionTier.belowMinimumRate)
         } else {
             context.rejectOverCapacity(fd, requestID: requestIDs.next())
         }
@@ -251,7 +261,7 @@ final class EventLoop: @unchecked Sendable {
     /// Gives a connection that has its place in the server's count to the loop with the fewest. Whichever loop
     /// the kernel wakes accepts everything waiting, so without this a burst of connections (a load test's, a
     /// proxy's pool) lands on one loop and one core while the others idle.
-    private func spread(_ fd: Int32) {
+    private func spread(_ fd: Int32, peer: String) {
         var target = self
         var fewest = load.load(ordering: .relaxed)
         for sibling in siblings where sibling !== self {
@@ -263,9 +273,9 @@ final class EventLoop: @unchecked Sendable {
         }
         target.load.wrappingAdd(1, ordering: .relaxed)
         if target === self {
-            adopt(fd)
+            adopt(fd, peer: peer)
         } else {
-            target.execute { [target] in target.adopt(fd) }
+            target.execute { [target] in target.adopt(fd, peer: peer) }
         }
     }
 
@@ -289,7 +299,7 @@ final class EventLoop: @unchecked Sendable {
     }
 
     /// Takes a connection already counted in `load` and in the server's open connections.
-    private func adopt(_ fd: Int32) {
+    private func adopt(_ fd: Int32, peer: String) {
         guard csystem_epoll_add(epollFD, fd, CSYSTEM_EVENT_READ, 0) == 0 else {
             close(fd)
             load.wrappingSubtract(1, ordering: .relaxed)
@@ -297,7 +307,7 @@ final class EventLoop: @unchecked Sendable {
             return
         }
         nextSerial += 1
-        connections[fd] = Connection(fd: fd, serial: nextSerial, loop: self)
+        connections[fd] = Connection(fd: fd, serial: nextSerial, remoteAddress: peer, loop: self)
     }
 
     /// Out of descriptors, the listener stays readable: watching it would spin. Look again shortly,
@@ -319,7 +329,7 @@ final class EventLoop: @unchecked Sendable {
 
     /// Called by a connection as it closes its descriptor.
     func forget(_ connection: Connection) {
-        _ = csystem_epoll_remove(epollFD, connection.fd)
+        // No epoll_ctl: closing the descriptor, which follows at once, takes it out of the epoll set.
         connections[connection.fd] = nil
         load.wrappingSubtract(1, ordering: .relaxed)
         context.releaseConnection()
@@ -343,7 +353,8 @@ final class EventLoop: @unchecked Sendable {
     /// Connections whose handshake already completed are still taken: their clients believe they are connected,
     /// and closing the listener would reset them. Only connections made after this point are refused.
     func beginDrain() {
-        acceptConnections()
+        var taken = 0
+        while taken < Self.batch && acceptConnection() { taken += 1 }
         phase = .draining
         _ = csystem_epoll_remove(epollFD, listenerFD)
     }

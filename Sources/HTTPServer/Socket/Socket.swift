@@ -12,6 +12,9 @@ enum Socket {
             // Lets a restarted server bind while old connections sit in TIME_WAIT; unlike SO_REUSEPORT
             // it never lets two live servers share the port.
             setOption(fd, SOL_SOCKET, SO_REUSEADDR, 1)
+            // Linux gives every accepted connection the listener's TCP_NODELAY: one call here rather than one
+            // per connection, which with `Connection: close` is one per request.
+            setOption(fd, Int32(IPPROTO_TCP), TCP_NODELAY, 1)
             if address.family == AF_INET6 && address.isWildcard {
                 setOption(fd, Int32(IPPROTO_IPV6), IPV6_V6ONLY, 0)
             }
@@ -39,7 +42,8 @@ enum Socket {
     }
 
     enum AcceptResult {
-        case accepted(Int32)
+        /// The connection, and its peer's address as text for logs (`-` for a family without one).
+        case accepted(Int32, peer: String)
         /// Nothing is waiting.
         case empty
         /// One connection failed before it was taken (the client gave up): try the next.
@@ -49,7 +53,8 @@ enum Socket {
     }
 
     static func accept(_ listener: Int32) -> AcceptResult {
-        let fd = csystem_accept(listener)
+        var peer = sockaddr_storage()
+        let fd = withUnsafeMutableBytes(of: &peer) { csystem_accept(listener, $0.baseAddress, UInt32($0.count)) }
         guard fd >= 0 else {
             switch errno {
             case EAGAIN: return .empty
@@ -57,26 +62,15 @@ enum Socket {
             default: return .skipped
             }
         }
-        setOption(fd, Int32(IPPROTO_TCP), TCP_NODELAY, 1)
-        return .accepted(fd)
+        let text = withUnsafePointer(to: &peer) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { numericHost($0) }
+        }
+        return .accepted(fd, peer: text ?? "-")
     }
 
     static func setOption(_ fd: Int32, _ level: Int32, _ name: Int32, _ value: Int32) {
         var value = value
         _ = setsockopt(fd, level, name, &value, socklen_t(MemoryLayout<Int32>.size))
-    }
-
-    /// The peer's address as text, for logs.
-    static func peerName(_ fd: Int32) -> String {
-        var storage = sockaddr_storage()
-        var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
-        let result = withUnsafeMutablePointer(to: &storage) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getpeername(fd, $0, &length) }
-        }
-        guard result == 0 else { return "-" }
-        return withUnsafePointer(to: &storage) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { numericHost($0) }
-        } ?? "-"
     }
 
     /// An IPv4 or IPv6 address as text (`172.17.0.2`, `fe80::1`), or nil for another family.
