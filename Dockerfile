@@ -24,9 +24,9 @@ COPY Sources ./Sources
 COPY Tests ./Tests
 # Everything linked in (Swift runtime, SQLite, OpenSSL, the C library), stripped: the runtime stage needs no
 # libraries at all, and the process maps one file instead of seven. With the functions it runs laid out
-# together (Package.swift's link order), it is resident in about 7 MB. The linker's warnings about getaddrinfo and dlopen in static programs are
-# expected: host lookups use the C library's built-in files and DNS sources, and the glibc of the
-# runtime image below is the same release.
+# together (Package.swift's link order), it is resident in about 7 MB. The linker's warnings about
+# getaddrinfo and dlopen in static programs are expected: host lookups use the C library's built-in files
+# and DNS sources, and the glibc of the runtime image below is the same release.
 RUN swift build -c release -Xswiftc -static-executable -Xswiftc -warnings-as-errors --product app \
     && install -D -m 0755 "$(swift build -c release --show-bin-path)/app" /out/app \
     && strip /out/app

@@ -258,9 +258,9 @@ final class EventLoop: @unchecked Sendable {
         }
     }
 
-    /// Gives a connection that has its place in the server's count to the loop with the fewest. Whichever loop
-    /// the kernel wakes accepts everything waiting, so without this a burst of connections (a load test's, a
-    /// proxy's pool) lands on one loop and one core while the others idle.
+    /// Gives a connection that has its place in the server's count to the loop with the fewest. The loop the
+    /// kernel woke for the listener keeps being woken while connections wait, so without this a burst of them
+    /// (a load test's, a proxy's pool) lands on one loop and one core while the others idle.
     private func spread(_ fd: Int32, peer: String) {
         var target = self
         var fewest = load.load(ordering: .relaxed)
